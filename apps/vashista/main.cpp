@@ -1,0 +1,40 @@
+// vashista: command-line front end. Parses arguments, dispatches to the library, maps errors to
+// the documented exit codes (core/error.hpp, docs/cli.md).
+#include "commands.hpp"
+#include "core/error.hpp"
+
+#include <fmt/core.h>
+
+#include <cstdio>
+#include <exception>
+#include <new>
+
+int main(int argc, char** argv) {
+  CLI::App app{"vashista: certified sparse attention for long-context decoding (Vashista Sparse Attention)"};
+  app.set_version_flag("--version", std::string("vashista ") + VASHISTA_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit codes: 0 ok, 1 bound violation / unsound certificate found, 2 bad input or usage,\n"
+             "3 I/O error, 4 device error, 5 internal error, 130 interrupted. See docs/cli.md.");
+  vashista::cli::RunFunction run;
+  using namespace vashista::cli;
+  for (auto setup : {setup_certify, setup_sweep, setup_gen, setup_inspect, setup_kernel, setup_bench}) {
+    setup(app, run);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const vashista::Error& e) {
+    fmt::print(stderr, "vashista: error: {}\n", e.what());
+    return vashista::exit_code_for(e.kind());
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "vashista: error: out of memory\n");
+    return 3;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "vashista: internal error: {}\n", e.what());
+    return 5;
+  }
+}
