@@ -1,0 +1,136 @@
+#include "analysis/certify.hpp"
+
+#include "analysis/record_writer.hpp"
+#include "analysis/report_json.hpp"
+#include "analysis/stream_evaluation.hpp"
+#include "core/error.hpp"
+#include "report/atomic_file.hpp"
+#include "report/text_table.hpp"
+#include "trace/trace_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <optional>
+
+namespace vashista {
+
+namespace {
+
+void check_options(const CertifyOptions& o) {
+  VASHISTA_CHECK(std::isfinite(o.eps) && o.eps > 0, ErrorKind::usage, "--eps must be a positive number, got {}", o.eps);
+  VASHISTA_CHECK(std::isfinite(o.delta) && o.delta > 0 && o.delta < 1, ErrorKind::usage,
+                 "--delta must lie in (0, 1), got {}", o.delta);
+  VASHISTA_CHECK(o.threads >= 0, ErrorKind::usage, "--threads must be >= 0, got {}", o.threads);
+}
+
+}  // namespace
+
+CertifyResult certify_trace(const std::string& path, const CertifyOptions& options) {
+  check_options(options);
+  const auto start = std::chrono::steady_clock::now();
+  TraceFile file = open_trace(path);
+  const std::vector<std::string> names = list_streams(file, options.stream_patterns);
+  VASHISTA_CHECK(!names.empty(), ErrorKind::usage, "{}: no stream matches --streams", path);
+
+  // Outputs are opened before the work so that an unwritable path fails fast; they are committed
+  // (renamed into place) only when everything succeeded.
+  std::optional<AtomicFile> csv_file;
+  std::unique_ptr<RecordCsvWriter> csv;
+  if (!options.per_query_csv.empty()) {
+    csv_file.emplace(options.per_query_csv);
+    csv = std::make_unique<RecordCsvWriter>(csv_file->stream());
+  }
+
+  EvaluationPlan plan;
+  plan.models = options.models;
+  plan.eps = {options.eps};
+  plan.delta = options.delta;
+
+  CertifyResult result;
+  long long total_queries = 0;
+  std::vector<Index> queries_per_stream;
+  for (const auto& name : names) {
+    queries_per_stream.push_back(stream_query_count(file, name));
+    total_queries += queries_per_stream.back();
+  }
+  Progress progress("certify", total_queries, options.progress);
+  for (const auto& name : names) {
+    const Stream stream = read_stream(file, name);  // one stream in memory at a time
+    const std::vector<QueryRecord> rows = evaluate_stream(stream, plan, options.threads, &progress);
+    for (const QueryRecord& r : rows) {
+      if (csv) csv->write(r);
+      if (is_violation(r)) {
+        result.violations.push_back({r.stream, r.query, r.model, r.eps, r.bound, r.log10_tail_measured,
+                                     r.log10_tail_bound, r.note});
+      }
+    }
+    for (Model model : {Model::softmax, Model::hull, Model::kernel}) {
+      StreamSummary s = summarize(stream.name, model, rows);
+      if (s.rows == 0) continue;
+      result.output_violations += s.output_violations;
+      result.summaries.push_back(std::move(s));
+    }
+    result.rows += static_cast<Index>(rows.size());
+  }
+  progress.finish();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  if (csv_file) csv_file->commit();
+  if (!options.report_json.empty()) {
+    AtomicFile json_file(options.report_json);
+    write_certify_json(json_file.stream(), path, options, result);
+    json_file.commit();
+  }
+  return result;
+}
+
+namespace {
+
+std::string fixed(double v, int digits = 3) {
+  if (std::isnan(v)) return "-";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return fmt::format("{:.{}g}", v, digits);
+}
+
+std::string status_counts(const StreamSummary& s) {
+  std::string text;
+  for (const auto& [status, count] : s.statuses) {
+    if (!text.empty()) text += ' ';
+    text += fmt::format("{}={}", status, count);
+  }
+  return text;
+}
+
+}  // namespace
+
+void print_certify_summary(const CertifyResult& result, const CertifyOptions& options, std::ostream& out) {
+  out << fmt::format("certify: eps = {} (softmax temperature), delta = {}\n\n", options.eps, options.delta);
+  TextTable table({"stream", "model", "queries", "delta p10", "delta p50", "delta p90", "face p50", "face max",
+                   "k_eff p50", "safe", "violations", "statuses"});
+  for (const StreamSummary& s : result.summaries) {
+    const std::string safe = fmt::format("{:.1f}%", s.rows ? 100.0 * static_cast<double>(s.safe) / static_cast<double>(s.rows) : 0.0);
+    table.add_row({s.stream, to_string(s.model), std::to_string(s.queries), fixed(s.delta_p10), fixed(s.delta_p50),
+                   fixed(s.delta_p90), fixed(s.face_p50), fixed(s.face_max), fixed(s.k_eff_p50), safe,
+                   std::to_string(s.violations + s.output_violations), status_counts(s)});
+  }
+  table.print(out);
+  out << fmt::format("\n{} rows in {:.1f} s; {} bound violations / unsound certificates, {} kernel output-bound "
+                     "violations\n",
+                     result.rows, result.seconds, result.violations.size(), result.output_violations);
+  constexpr size_t kViolationsShown = 20;
+  for (size_t i = 0; i < result.violations.size() && i < kViolationsShown; ++i) {
+    const Violation& v = result.violations[i];
+    out << fmt::format("  VIOLATION stream={} query={} model={} eps={} bound={} log10 measured={} > log10 bound={}: {}\n",
+                       v.stream, v.query, to_string(v.model), v.eps, v.bound, v.log10_measured, v.log10_bound, v.note);
+  }
+  if (result.violations.size() > kViolationsShown) {
+    out << fmt::format("  ... {} more in the per-query CSV / JSON report\n", result.violations.size() - kViolationsShown);
+  }
+  out << (result.exit_code() == 0 ? "verdict: all bounds and certificates hold\n"
+                                   : "verdict: VIOLATIONS FOUND (exit 1)\n");
+}
+
+}  // namespace vashista
