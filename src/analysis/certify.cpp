@@ -1,18 +1,14 @@
 #include "analysis/certify.hpp"
 
-#include "analysis/record_writer.hpp"
 #include "analysis/report_json.hpp"
-#include "analysis/stream_evaluation.hpp"
+#include "analysis/trace_run.hpp"
 #include "core/error.hpp"
 #include "report/atomic_file.hpp"
 #include "report/text_table.hpp"
-#include "trace/trace_reader.hpp"
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cmath>
-#include <memory>
 #include <optional>
 
 namespace vashista {
@@ -23,66 +19,40 @@ void check_options(const CertifyOptions& o) {
   VASHISTA_CHECK(std::isfinite(o.eps) && o.eps > 0, ErrorKind::usage, "--eps must be a positive number, got {}", o.eps);
   VASHISTA_CHECK(std::isfinite(o.delta) && o.delta > 0 && o.delta < 1, ErrorKind::usage,
                  "--delta must lie in (0, 1), got {}", o.delta);
-  VASHISTA_CHECK(o.threads >= 0, ErrorKind::usage, "--threads must be >= 0, got {}", o.threads);
 }
 
 }  // namespace
 
 CertifyResult certify_trace(const std::string& path, const CertifyOptions& options) {
   check_options(options);
-  const auto start = std::chrono::steady_clock::now();
-  TraceFile file = open_trace(path);
-  const std::vector<std::string> names = list_streams(file, options.stream_patterns);
-  VASHISTA_CHECK(!names.empty(), ErrorKind::usage, "{}: no stream matches --streams", path);
+  TraceRunSettings settings;
+  settings.path = path;
+  settings.stream_patterns = options.stream_patterns;
+  settings.plan.models = options.models;
+  settings.plan.eps = {options.eps};
+  settings.plan.delta = options.delta;
+  settings.threads = options.threads;
+  settings.per_query_csv = options.per_query_csv;
+  settings.progress_label = "certify";
+  settings.progress = options.progress;
 
-  // Outputs are opened before the work so that an unwritable path fails fast; they are committed
-  // (renamed into place) only when everything succeeded.
-  std::optional<AtomicFile> csv_file;
-  std::unique_ptr<RecordCsvWriter> csv;
-  if (!options.per_query_csv.empty()) {
-    csv_file.emplace(options.per_query_csv);
-    csv = std::make_unique<RecordCsvWriter>(csv_file->stream());
-  }
-
-  EvaluationPlan plan;
-  plan.models = options.models;
-  plan.eps = {options.eps};
-  plan.delta = options.delta;
+  std::optional<AtomicFile> json_file;  // opened first: an unwritable path fails before the work
+  if (!options.report_json.empty()) json_file.emplace(options.report_json);
 
   CertifyResult result;
-  long long total_queries = 0;
-  std::vector<Index> queries_per_stream;
-  for (const auto& name : names) {
-    queries_per_stream.push_back(stream_query_count(file, name));
-    total_queries += queries_per_stream.back();
-  }
-  Progress progress("certify", total_queries, options.progress);
-  for (const auto& name : names) {
-    const Stream stream = read_stream(file, name);  // one stream in memory at a time
-    const std::vector<QueryRecord> rows = evaluate_stream(stream, plan, options.threads, &progress);
-    for (const QueryRecord& r : rows) {
-      if (csv) csv->write(r);
-      if (is_violation(r)) {
-        result.violations.push_back({r.stream, r.query, r.model, r.eps, r.bound, r.log10_tail_measured,
-                                     r.log10_tail_bound, r.note});
-      }
-    }
+  TraceRunTotals totals = run_over_streams(settings, [&](const Stream& stream, const std::vector<QueryRecord>& rows) {
     for (Model model : {Model::softmax, Model::hull, Model::kernel}) {
       StreamSummary s = summarize(stream.name, model, rows);
-      if (s.rows == 0) continue;
-      result.output_violations += s.output_violations;
-      result.summaries.push_back(std::move(s));
+      if (s.rows > 0) result.summaries.push_back(std::move(s));
     }
-    result.rows += static_cast<Index>(rows.size());
-  }
-  progress.finish();
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  if (csv_file) csv_file->commit();
-  if (!options.report_json.empty()) {
-    AtomicFile json_file(options.report_json);
-    write_certify_json(json_file.stream(), path, options, result);
-    json_file.commit();
+  });
+  result.violations = std::move(totals.violations);
+  result.output_violations = totals.output_violations;
+  result.rows = totals.rows;
+  result.seconds = totals.seconds;
+  if (json_file) {
+    write_certify_json(json_file->stream(), path, options, result);
+    json_file->commit();
   }
   return result;
 }

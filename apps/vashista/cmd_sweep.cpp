@@ -1,0 +1,62 @@
+// vashista sweep TRACE.h5 --eps SPEC: parse options, call sweep_trace, print, optionally plot.
+#include "analysis/sweep.hpp"
+#include "commands.hpp"
+#include "report/plot_script.hpp"
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+namespace vashista::cli {
+
+void setup_sweep(CLI::App& app, RunFunction& run) {
+  struct Options {
+    std::string trace;
+    std::string model = "both";
+    std::string eps = "auto";
+    SweepOptions sweep;
+    bool quiet = false;
+  };
+  auto opts = std::make_shared<Options>();
+  CLI::App* sub = app.add_subcommand(
+      "sweep", "Sweep the temperature eps: measured tail vs the exp(-Delta/eps) bounds, H3 face error, kernel errors");
+  sub->add_option("trace", opts->trace, "Trace file (HDF5, format v1)")->required();
+  sub->add_option("--eps", opts->eps,
+                  "Temperatures: a list 0.01,0.1,1, a log range lo:hi:count (inclusive), or auto[:count] "
+                  "(per query, around the Theorem H1 threshold eps0 up to eps = 1)")
+      ->capture_default_str();
+  sub->add_option("--model", opts->model, "Model(s): softmax, hull or both")
+      ->check(CLI::IsMember({"softmax", "hull", "both"}))
+      ->capture_default_str();
+  sub->add_option("--delta", opts->sweep.delta, "Target tail mass for eps*(delta) and 'safe'")->capture_default_str();
+  sub->add_option("--streams", opts->sweep.stream_patterns, "Only streams whose name matches these glob patterns");
+  sub->add_option("--per-query", opts->sweep.per_query_csv, "CSV: one row per (stream, query, model, eps)");
+  sub->add_option("--report", opts->sweep.report_json, "Write the JSON report here");
+  sub->add_option("--plot", opts->sweep.plot_dir,
+                  "Write PNG figures into this directory (plots/plot_sweep.py; python3-matplotlib)");
+  sub->add_option("--threads", opts->sweep.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
+  sub->footer("Exit codes: 0 all bounds hold, 1 a bound violation or unsound kernel certificate, 2 bad input.");
+  sub->callback([&run, opts] {
+    run = [opts] {
+      SweepOptions& o = opts->sweep;
+      o.models = parse_model_selection(opts->model);
+      o.eps = parse_eps_spec(opts->eps);
+      o.progress = !opts->quiet;
+      if (!o.plot_dir.empty()) {  // the figures are drawn from the CSV and JSON: keep them next to the PNGs
+        std::filesystem::create_directories(o.plot_dir);
+        if (o.per_query_csv.empty()) o.per_query_csv = (std::filesystem::path(o.plot_dir) / "sweep.csv").string();
+        if (o.report_json.empty()) o.report_json = (std::filesystem::path(o.plot_dir) / "sweep.json").string();
+      }
+      const SweepResult result = sweep_trace(opts->trace, o);
+      print_sweep_summary(result, o, std::cout);
+      if (!o.plot_dir.empty()) {
+        run_plot_script("plot_sweep.py", {o.per_query_csv, o.report_json, o.plot_dir});
+        std::cout << "figures written to " << o.plot_dir << "\n";
+      }
+      return result.exit_code();
+    };
+  });
+}
+
+}  // namespace vashista::cli

@@ -1,0 +1,54 @@
+#include "analysis/trace_run.hpp"
+
+#include "analysis/record_writer.hpp"
+#include "core/error.hpp"
+#include "report/atomic_file.hpp"
+#include "trace/trace_reader.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace vashista {
+
+TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRowsHandler& handle_rows) {
+  VASHISTA_CHECK(settings.threads >= 0, ErrorKind::usage, "--threads must be >= 0, got {}", settings.threads);
+  const auto start = std::chrono::steady_clock::now();
+  TraceFile file = open_trace(settings.path);
+  const std::vector<std::string> names = list_streams(file, settings.stream_patterns);
+  VASHISTA_CHECK(!names.empty(), ErrorKind::usage, "{}: no stream matches --streams", settings.path);
+
+  // Opened before the work so that an unwritable path fails fast; committed only on success.
+  std::optional<AtomicFile> csv_file;
+  std::unique_ptr<RecordCsvWriter> csv;
+  if (!settings.per_query_csv.empty()) {
+    csv_file.emplace(settings.per_query_csv);
+    csv = std::make_unique<RecordCsvWriter>(csv_file->stream());
+  }
+
+  long long total_queries = 0;
+  for (const auto& name : names) total_queries += stream_query_count(file, name);
+  Progress progress(settings.progress_label, total_queries, settings.progress);
+
+  TraceRunTotals totals;
+  for (const auto& name : names) {
+    const Stream stream = read_stream(file, name);
+    const std::vector<QueryRecord> rows = evaluate_stream(stream, settings.plan, settings.threads, &progress);
+    for (const QueryRecord& r : rows) {
+      if (csv) csv->write(r);
+      if (is_violation(r)) {
+        totals.violations.push_back({r.stream, r.query, r.model, r.eps, r.bound, r.log10_tail_measured,
+                                     r.log10_tail_bound, r.note});
+      }
+      if (r.output_within_bound.has_value() && !*r.output_within_bound) ++totals.output_violations;
+    }
+    totals.rows += static_cast<Index>(rows.size());
+    handle_rows(stream, rows);
+  }
+  progress.finish();
+  if (csv_file) csv_file->commit();
+  totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return totals;
+}
+
+}  // namespace vashista
