@@ -15,6 +15,5 @@ void setup_sweep(CLI::App& app, RunFunction& run);
 void setup_gen(CLI::App& app, RunFunction& run);
 void setup_inspect(CLI::App& app, RunFunction& run);
 void setup_kernel(CLI::App& app, RunFunction& run);
-void setup_bench(CLI::App& app, RunFunction& run);
 
 }  // namespace vashista::cli

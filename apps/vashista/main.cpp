@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
              "3 I/O error, 4 device error, 5 internal error, 130 interrupted. See docs/cli.md.");
   vashista::cli::RunFunction run;
   using namespace vashista::cli;
-  for (auto setup : {setup_certify, setup_sweep, setup_gen, setup_inspect, setup_kernel, setup_bench}) {
+  for (auto setup : {setup_certify, setup_sweep, setup_gen, setup_inspect, setup_kernel}) {
     setup(app, run);
   }
   try {
