@@ -1,0 +1,30 @@
+#include "sparse/params.hpp"
+
+#include "core/error.hpp"
+
+#include <cmath>
+
+namespace vashista {
+
+void validate(const SparseAttentionParams& params) {
+  VASHISTA_CHECK(params.page_size >= 1, ErrorKind::usage, "sparse attention: page_size {} must be >= 1",
+                 params.page_size);
+  VASHISTA_CHECK(params.page_budget >= 1, ErrorKind::usage, "sparse attention: page_budget {} must be >= 1",
+                 params.page_budget);
+  VASHISTA_CHECK(params.sink_pages >= 0 && params.recent_pages >= 0, ErrorKind::usage,
+                 "sparse attention: sink_pages {} and recent_pages {} must be >= 0", params.sink_pages,
+                 params.recent_pages);
+  VASHISTA_CHECK(params.eps > 0.0 && std::isfinite(params.eps), ErrorKind::usage,
+                 "sparse attention: eps {} must be finite and > 0", params.eps);
+  VASHISTA_CHECK(!std::isnan(params.delta), ErrorKind::usage, "sparse attention: delta is NaN");
+  VASHISTA_CHECK(std::isnan(params.scale) || (std::isfinite(params.scale) && params.scale > 0.0),
+                 ErrorKind::usage, "sparse attention: scale {} must be finite and > 0", params.scale);
+}
+
+double resolve_scale(const SparseAttentionParams& params, double stream_scale, Index dim) {
+  if (std::isfinite(params.scale)) return params.scale;
+  if (std::isfinite(stream_scale)) return stream_scale;
+  return 1.0 / std::sqrt(static_cast<double>(dim));
+}
+
+}  // namespace vashista
