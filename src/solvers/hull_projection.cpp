@@ -1,0 +1,424 @@
+// Exact certified projection onto the convex hull of the keys (docs/theory.md, sections 2 and 3).
+//
+// Outer loop per query (all queries of a batch advance together so that every pass over K is shared):
+//   pass 1  s_i = <k_i, q> and ||k_i|| for every key; working set W = the keys nearest q
+//           (largest <k_i, q> - 1/2 ||k_i||^2).
+//   repeat  Wolfe's minimum-norm point on W (solvers/min_norm_point.hpp) -> x = K^T p, r = q - x;
+//           pricing pass t_i = <k_i, r>,  lambda_i = <x, r> - t_i for every key;
+//           keys with lambda_i < -rho_i (rho_i = rounding bound below) are violators: the most
+//           violated join W; no violator outside W -> this pass is the certificate.
+//
+// Rounding bound rho_i on the computed lambda_i (u = 2^-53, gamma_k = k u / (1 - k u)).
+//   The stored x is fl(sum_s p_s k_s) with p normalised in floating point; the exact hull point
+//   x~ = sum_s (p_s / sum p) k_s is within dx = 2 gamma_{m+2} max_{s in S} ||k_s|| of it (m = |S|).
+//   The stored r = fl(q - x) is within u ||r|| of q - x. A dot product of length d has error at most
+//   gamma_d sum_j |a_j b_j| <= gamma_d ||a|| ||b|| (any summation order, so gemv / gemm / blocked).
+//   Hence with l_i = fl(fl(<x, r>) - fl(<k_i, r>)) and lambda~_i = <x~ - k_i, q - x~>:
+//     |l_i - lambda~_i| <= rho_i := 2 [ gamma_{d+2} (||x|| + ||k_i||) ||r|| + u |l_i|
+//                                       + dx (dist_i + ||r||) + dx^2 ],
+//   dist_i an upper bound of ||x - k_i|| (below); the factor 2 covers the rounding of the bound itself
+//   and of the norms. At the exact optimum the gap computes as ~0 but l_i of a face key is only
+//   within rho_i of 0: screening/pricing therefore uses -rho_i, never 0, as the violation threshold.
+//
+// Certificate (theory.md section 2) at the hull point x~:
+//   g = max_i <q - x~, k_i - x~> = max_i (-lambda~_i) <= gb := max(0, max_i (rho_i - l_i))  (reported
+//   as fw_gap), ||x~ - x*|| <= e := sqrt(2 gb), so ||x - x*|| <= x_error := e + dx, and
+//   |l_i - lambda_i(x*)| <= err_i := rho_i + e (||r|| + dist_i + 2 dx) + 3 e^2   (lambda_error).
+//   dist_i: ||x - k_i||^2 = ||x||^2 - 2 (s_i - t_i) + ||k_i||^2 (s_i from pass 1, t_i from the
+//   pricing pass), plus 2 gamma_{d+4} (||x|| + ||k_i|| + ||q|| + ||r||)^2 for its rounding, capped by
+//   ||x|| + ||k_i||.
+// Classification with lo_i = l_i - err_i, hi_i = l_i + err_i:
+//   ||r|| <= x_error                       -> no_gap (r* = 0 is consistent with the certificate);
+//   some hi_i < 0                           -> unresolved (the point is provably not optimal);
+//   F = {i : lo_i <= 0}; out = the others (lambda_i(x*) > 0 proven, so F* is a subset of F);
+//   separated <=> max_{i in F} hi_i < delta_lo = min_{i out} lo_i: the largest value a face multiplier
+//   can take is below the smallest value an outside multiplier can take -> certified, Delta in
+//   [delta_lo, delta_hi = min_{i out} hi_i]; otherwise face_ambiguous (never guessed).
+#include "solvers/hull_projection.hpp"
+
+#include "core/error.hpp"
+#include "solvers/min_norm_point.hpp"
+
+#include <Eigen/QR>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace vashista {
+
+const char* to_string(HullStatus status) {
+  switch (status) {
+    case HullStatus::certified: return "certified";
+    case HullStatus::face_ambiguous: return "face_ambiguous";
+    case HullStatus::no_gap: return "no_gap";
+    case HullStatus::unresolved: return "unresolved";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr double kU = std::numeric_limits<double>::epsilon() / 2;
+constexpr Index kBlockRows = 1024;  // rows of K per block of a pass (fits L2 at d = 128)
+
+double gamma(double k) { return k * kU / (1.0 - k * kU); }
+
+struct QueryState {
+  Index visible = 0;
+  Vector q;
+  Vector scores;    // s_i = <k_i, q>
+  Vector kr;        // t_i = <k_i, r> of the last pricing pass
+  Vector x, r;
+  MinNormPoint mnp;
+  std::vector<Index> wset;  // global key index of each working-set point
+  std::vector<char> in_w;   // n flags
+  bool active = true;
+  bool iteration_limit = false;
+  HullProjection result;
+  explicit QueryState(Index d) : mnp(d) {}
+};
+
+// One pass over the keys for the active queries: out_j[i] = <k_i, column_j> for i < visible_j.
+// Blocks of rows are independent (OpenMP over blocks, each output entry written once), so results do
+// not depend on the thread count. With `norms` non-null the row norms are computed in the same pass.
+void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState*>& active,
+              const std::vector<const Vector*>& columns, std::vector<Vector*>& outputs, Vector* norms) {
+  const Index d = keys.cols();
+  // Active queries sorted by visible length (descending) so that block b uses a prefix of columns.
+  std::vector<std::size_t> order(active.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return active[a]->visible > active[b]->visible; });
+  Eigen::MatrixXd cols(d, static_cast<Index>(order.size()));
+  for (std::size_t c = 0; c < order.size(); ++c) cols.col(static_cast<Index>(c)) = *columns[order[c]];
+  const Index rows = order.empty() ? 0 : active[order[0]]->visible;
+  const Index blocks = (rows + kBlockRows - 1) / kBlockRows;
+#pragma omp parallel for schedule(static)
+  for (Index b = 0; b < blocks; ++b) {
+    const Index start = b * kBlockRows;
+    const Index len = std::min(kBlockRows, rows - start);
+    Index ncols = 0;
+    while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
+      ++ncols;
+    const auto block = keys.middleRows(start, len);
+    if (norms != nullptr) norms->segment(start, len) = block.rowwise().norm();
+    if (ncols == 1) {
+      const Vector prod = block * cols.col(0);
+      Vector& out = *outputs[order[0]];
+      const Index stop = std::min(len, active[order[0]]->visible - start);
+      out.segment(start, stop) = prod.head(stop);
+    } else {
+      const Eigen::MatrixXd prod = block * cols.leftCols(ncols);
+      for (Index c = 0; c < ncols; ++c) {
+        const std::size_t j = order[static_cast<std::size_t>(c)];
+        const Index stop = std::min(len, active[j]->visible - start);
+        outputs[j]->segment(start, stop) = prod.col(c).head(stop);
+      }
+    }
+  }
+}
+
+// x = fl(sum_s p_s k_s) from the corral weights; returns dx (see the header comment).
+double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
+  const auto& corral = st.mnp.corral();
+  const auto& w = st.mnp.weights();
+  st.x = Vector::Zero(keys.cols());
+  double max_norm = 0;
+  for (std::size_t s = 0; s < corral.size(); ++s) {
+    const Index key = st.wset[static_cast<std::size_t>(corral[s])];
+    st.x += w[s] * keys.row(key).transpose();
+    max_norm = std::max(max_norm, keys.row(key).norm());
+  }
+  st.r = st.q - st.x;
+  return 2.0 * gamma(static_cast<double>(corral.size()) + 2.0) * max_norm;
+}
+
+void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, Index key) {
+  st.in_w[static_cast<std::size_t>(key)] = 1;
+  st.wset.push_back(key);
+  st.mnp.add_point(keys.row(key).transpose() - st.q);
+}
+
+struct Pricing {
+  Vector lambda, rho, dist;
+  double xr = 0, xnorm = 0, rnorm = 0, dx = 0;
+};
+
+Pricing price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st) {
+  Pricing pr;
+  const Index n = st.visible;
+  const double d = static_cast<double>(keys.cols());
+  pr.dx = assemble_point(keys, st);  // x is unchanged since the pass; this only recomputes dx
+  pr.xr = st.x.dot(st.r);
+  pr.xnorm = st.x.norm();
+  pr.rnorm = st.r.norm();
+  const double qnorm = st.q.norm();
+  const double gd2 = gamma(d + 2.0), gd4 = gamma(d + 4.0);
+  pr.lambda.resize(n);
+  pr.rho.resize(n);
+  pr.dist.resize(n);
+  for (Index i = 0; i < n; ++i) {
+    const double l = pr.xr - st.kr[i];
+    const double kn = knorm[i];
+    const double dist2 = pr.xnorm * pr.xnorm - 2.0 * (st.scores[i] - st.kr[i]) + kn * kn;
+    const double scale = pr.xnorm + kn + qnorm + pr.rnorm;
+    const double dist = std::min(pr.xnorm + kn, std::sqrt(std::max(0.0, dist2) + 2.0 * gd4 * scale * scale));
+    pr.lambda[i] = l;
+    pr.dist[i] = dist;
+    pr.rho[i] = 2.0 * (gd2 * (pr.xnorm + kn) * pr.rnorm + kU * std::abs(l) + pr.dx * (dist + pr.rnorm) +
+                       pr.dx * pr.dx);
+  }
+  return pr;
+}
+
+// Face weights: the corral's p on F (zeros on face keys outside the corral). When F has keys outside
+// the corral (duplicates, affinely dependent faces), try to reach strict complementarity by mixing
+// with the least-norm solution of [K_F^T; s 1^T] p = [x; s] (s = max ||k_i|| balances the rows):
+// p(t) = (1 - t) p_corral + t p_ln solves the same system for every t; keep it if it is > 0 on F.
+Vector face_weights(const Eigen::Ref<const Matrix>& keys, const QueryState& st, const std::vector<Index>& face,
+                    const Vector& knorm) {
+  const Index f = static_cast<Index>(face.size());
+  Vector p = Vector::Zero(f);
+  const auto& corral = st.mnp.corral();
+  const auto& w = st.mnp.weights();
+  for (std::size_t s = 0; s < corral.size(); ++s) {
+    const Index key = st.wset[static_cast<std::size_t>(corral[s])];
+    const auto it = std::lower_bound(face.begin(), face.end(), key);
+    if (it != face.end() && *it == key) p[it - face.begin()] = w[s];
+  }
+  if (static_cast<std::size_t>(f) == corral.size() || f > 4 * (keys.cols() + 1)) return p;
+  const Index d = keys.cols();
+  double s = 1.0;
+  for (Index key : face) s = std::max(s, knorm[key]);
+  Eigen::MatrixXd a(d + 1, f);
+  for (Index c = 0; c < f; ++c) {
+    a.col(c).head(d) = keys.row(face[static_cast<std::size_t>(c)]).transpose();
+    a(d, c) = s;
+  }
+  Vector rhs(d + 1);
+  rhs.head(d) = st.x;
+  rhs[d] = s;
+  const Vector p_ln = Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(a).solve(rhs);
+  for (Index c = 0; c < f; ++c)
+    if (!(p[c] > 0) && !(p_ln[c] > 0)) return p;  // no positive mix exists on this key
+  // Largest t in (0, 1/2] with (1 - t) p + t p_ln > 0 everywhere.
+  double t = 0.5;
+  for (Index c = 0; c < f; ++c)
+    if (p_ln[c] < 0) t = std::min(t, 0.5 * p[c] / (p[c] - p_ln[c]));
+  Vector mixed = (1.0 - t) * p + t * p_ln;
+  if ((mixed.array() > 0).all()) {
+    mixed /= mixed.sum();
+    return mixed;
+  }
+  return p;
+}
+
+void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, const Pricing& pr,
+             int key_passes, const HullOptions&) {
+  HullProjection& res = st.result;
+  const Index n = st.visible;
+  res.x = st.x;
+  res.residual = st.r;
+  res.residual_norm = pr.rnorm;
+  res.lambda = pr.lambda;
+  res.key_passes = key_passes;
+  res.major_iterations = st.mnp.major_iterations();
+  double gb = 0;
+  for (Index i = 0; i < n; ++i) gb = std::max(gb, pr.rho[i] - pr.lambda[i]);
+  const double e = std::sqrt(2.0 * gb);
+  res.fw_gap = gb;
+  res.x_error = (e + pr.dx) * (1.0 + 32.0 * kU);
+  res.lambda_error.resize(n);
+  for (Index i = 0; i < n; ++i)
+    res.lambda_error[i] =
+        (pr.rho[i] + e * (pr.rnorm + pr.dist[i] + 2.0 * pr.dx) + 3.0 * e * e) * (1.0 + 32.0 * kU);
+
+  res.face.clear();
+  res.delta = res.delta_lo = res.delta_hi = kNaN;
+  if (pr.rnorm <= res.x_error) {
+    res.status = HullStatus::no_gap;
+    for (Index i = 0; i < n; ++i)
+      if (pr.lambda[i] - res.lambda_error[i] <= 0) res.face.push_back(i);
+    res.face_weights = face_weights(keys, st, res.face, knorm);
+    res.message.clear();
+    return;
+  }
+  double face_hi = -kInf;
+  Index worst_violation = -1;
+  double delta = kInf, delta_lo = kInf, delta_hi = kInf;
+  Index delta_key = -1;
+  for (Index i = 0; i < n; ++i) {
+    const double lo = pr.lambda[i] - res.lambda_error[i];
+    const double hi = pr.lambda[i] + res.lambda_error[i];
+    if (hi < 0 && (worst_violation < 0 || pr.lambda[i] < pr.lambda[worst_violation])) worst_violation = i;
+    if (lo <= 0) {
+      res.face.push_back(i);
+      face_hi = std::max(face_hi, hi);
+    } else {
+      if (pr.lambda[i] < delta) {
+        delta = pr.lambda[i];
+        delta_key = i;
+      }
+      delta_lo = std::min(delta_lo, lo);
+      delta_hi = std::min(delta_hi, hi);
+    }
+  }
+  res.face_weights = face_weights(keys, st, res.face, knorm);
+  if (worst_violation >= 0) {
+    res.status = HullStatus::unresolved;
+    res.message = fmt::format("hull projection: key {} has lambda {:.3e} + error {:.3e} < 0: not optimal{}",
+                              worst_violation, pr.lambda[worst_violation], res.lambda_error[worst_violation],
+                              st.iteration_limit ? " (iteration limit reached)" : "");
+    return;
+  }
+  if (delta_key < 0) {  // every key lies on the supporting hyperplane: no key outside F, no Delta
+    res.status = HullStatus::certified;
+    res.message.clear();
+    return;
+  }
+  res.delta = delta;
+  res.delta_lo = delta_lo;
+  res.delta_hi = delta_hi;
+  if (face_hi < delta_lo) {
+    res.status = HullStatus::certified;
+    res.message.clear();
+  } else {
+    res.status = HullStatus::face_ambiguous;
+    res.message = fmt::format(
+        "hull projection: face not separated: face multipliers reach {:.3e}, outside multipliers start at "
+        "{:.3e} (key {}, lambda {:.3e})",
+        face_hi, delta_lo, delta_key, delta);
+  }
+}
+
+void check_inputs(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& queries,
+                  const std::vector<Index>& visible) {
+  VASHISTA_CHECK(keys.rows() >= 1 && keys.cols() >= 1, ErrorKind::bad_input,
+                 "hull projection: keys: need at least one key of dimension >= 1, got {} x {}", keys.rows(),
+                 keys.cols());
+  VASHISTA_CHECK(queries.cols() == keys.cols(), ErrorKind::bad_input,
+                 "hull projection: query dimension {} does not match key dimension {}", queries.cols(),
+                 keys.cols());
+  VASHISTA_CHECK(keys.allFinite(), ErrorKind::bad_input, "hull projection: keys: non-finite entry");
+  VASHISTA_CHECK(queries.allFinite(), ErrorKind::bad_input, "hull projection: query: non-finite entry");
+  VASHISTA_CHECK(visible.empty() || static_cast<Index>(visible.size()) == queries.rows(), ErrorKind::bad_input,
+                 "hull projection: visible: {} prefix lengths for {} queries", visible.size(), queries.rows());
+  for (std::size_t j = 0; j < visible.size(); ++j)
+    VASHISTA_CHECK(visible[j] >= 1 && visible[j] <= keys.rows(), ErrorKind::bad_input,
+                   "hull projection: visible[{}] = {} outside [1, {}]", j, visible[j], keys.rows());
+}
+
+}  // namespace
+
+std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys,
+                                                    const Eigen::Ref<const Matrix>& queries,
+                                                    const std::vector<Index>& visible,
+                                                    const HullOptions& options) {
+  check_inputs(keys, queries, visible);
+  const Index d = keys.cols();
+  const Index m = queries.rows();
+  std::vector<QueryState> states;
+  states.reserve(static_cast<std::size_t>(m));
+  Index max_visible = 0;
+  for (Index j = 0; j < m; ++j) {
+    states.emplace_back(d);
+    QueryState& st = states.back();
+    st.visible = visible.empty() ? keys.rows() : visible[static_cast<std::size_t>(j)];
+    st.q = queries.row(j).transpose();
+    st.scores.resize(st.visible);
+    st.kr.resize(st.visible);
+    st.in_w.assign(static_cast<std::size_t>(st.visible), 0);
+    max_visible = std::max(max_visible, st.visible);
+  }
+  Vector knorm(max_visible);
+
+  // Pass 1: scores and key norms.
+  std::vector<QueryState*> active;
+  std::vector<const Vector*> columns;
+  std::vector<Vector*> outputs;
+  for (auto& st : states) {
+    active.push_back(&st);
+    columns.push_back(&st.q);
+    outputs.push_back(&st.scores);
+  }
+  key_pass(keys, active, columns, outputs, &knorm);
+  int passes = 1;
+
+  // Initial working sets: the keys nearest q (largest <k_i, q> - 1/2 ||k_i||^2), ties by index.
+#pragma omp parallel for schedule(dynamic)
+  for (Index j = 0; j < m; ++j) {
+    QueryState& st = states[static_cast<std::size_t>(j)];
+    const Index take = std::min<Index>(std::max(1, options.initial_working_set), st.visible);
+    std::vector<Index> idx(static_cast<std::size_t>(st.visible));
+    std::iota(idx.begin(), idx.end(), Index{0});
+    auto better = [&](Index a, Index b) {
+      const double sa = st.scores[a] - 0.5 * knorm[a] * knorm[a];
+      const double sb = st.scores[b] - 0.5 * knorm[b] * knorm[b];
+      return sa > sb || (sa == sb && a < b);
+    };
+    std::partial_sort(idx.begin(), idx.begin() + take, idx.end(), better);
+    for (Index t = 0; t < take; ++t) add_to_working_set(keys, st, idx[static_cast<std::size_t>(t)]);
+  }
+
+  while (true) {
+    active.clear();
+    for (auto& st : states)
+      if (st.active) active.push_back(&st);
+    if (active.empty()) break;
+    // Wolfe's method on each working set, then x and r.
+#pragma omp parallel for schedule(dynamic)
+    for (std::size_t a = 0; a < active.size(); ++a) {
+      QueryState& st = *active[a];
+      const int left = std::max(0, options.max_major_iterations - st.mnp.major_iterations());
+      if (!st.mnp.solve(0, left)) st.iteration_limit = true;
+      assemble_point(keys, st);
+    }
+    // Pricing pass: t_i = <k_i, r> for every active query.
+    columns.clear();
+    outputs.clear();
+    for (auto* st : active) {
+      columns.push_back(&st->r);
+      outputs.push_back(&st->kr);
+    }
+    key_pass(keys, active, columns, outputs, nullptr);
+    ++passes;
+#pragma omp parallel for schedule(dynamic)
+    for (std::size_t a = 0; a < active.size(); ++a) {
+      QueryState& st = *active[a];
+      const Pricing pr = price(keys, knorm, st);
+      // Violators outside W, most violated first (ties by index).
+      std::vector<Index> violators;
+      for (Index i = 0; i < st.visible; ++i)
+        if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) violators.push_back(i);
+      if (violators.empty() || st.iteration_limit) {
+        certify(keys, knorm, st, pr, passes, options);
+        st.active = false;
+        continue;
+      }
+      const std::size_t take = std::min<std::size_t>(violators.size(),
+                                                     static_cast<std::size_t>(std::max(1, options.max_added_per_pass)));
+      std::partial_sort(violators.begin(), violators.begin() + static_cast<std::ptrdiff_t>(take), violators.end(),
+                        [&](Index x, Index y) {
+                          return pr.lambda[x] < pr.lambda[y] || (pr.lambda[x] == pr.lambda[y] && x < y);
+                        });
+      for (std::size_t t = 0; t < take; ++t) add_to_working_set(keys, st, violators[t]);
+    }
+  }
+
+  std::vector<HullProjection> results;
+  results.reserve(states.size());
+  for (auto& st : states) results.push_back(std::move(st.result));
+  return results;
+}
+
+HullProjection project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
+                                 const HullOptions& options) {
+  VASHISTA_CHECK(q.size() == keys.cols(), ErrorKind::bad_input,
+                 "hull projection: query dimension {} does not match key dimension {}", q.size(), keys.cols());
+  Matrix queries = q.transpose();
+  return std::move(project_onto_hull_batch(keys, queries, {}, options).front());
+}
+
+}  // namespace vashista

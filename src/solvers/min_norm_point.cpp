@@ -1,0 +1,248 @@
+#include "solvers/min_norm_point.hpp"
+
+#include <Eigen/Jacobi>
+#include <Eigen/QR>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace vashista {
+
+namespace {
+
+constexpr double kUnitRoundoff = std::numeric_limits<double>::epsilon() / 2;  // u = 2^-53
+
+/// A new difference column whose component orthogonal to the current span is below this fraction of
+/// its length is treated as affinely dependent on the corral (the affine solve would have condition
+/// number above ~1e12 and its weights would be rounding noise).
+constexpr double kDependentColumn = 1e-12;
+
+/// Safety factor on the rounding margin of the major-cycle test (see margin() below).
+constexpr double kMarginFactor = 2.0;
+
+}  // namespace
+
+MinNormPoint::MinNormPoint(Index dim) : dim_(dim), points_(16, dim), q_(dim, 0), r_(0, 0) {}
+
+Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& y) {
+  if (count_ == points_.rows()) points_.conservativeResize(2 * count_ + 16, dim_);
+  points_.row(count_) = y.transpose();
+  ynorm_.push_back(y.norm());
+  return count_++;
+}
+
+Vector MinNormPoint::current_point() const {
+  Vector z = Vector::Zero(dim_);
+  for (std::size_t s = 0; s < corral_.size(); ++s) z += weights_[s] * points_.row(corral_[s]).transpose();
+  return z;
+}
+
+// alpha = affine minimum-norm point of the corral: beta = -R^{-1} Q^T y_b, alpha = (1 - sum beta, beta).
+void MinNormPoint::affine_solve(std::vector<double>& alpha) const {
+  const Index k = static_cast<Index>(corral_.size()) - 1;
+  alpha.assign(corral_.size(), 0.0);
+  if (k == 0) {
+    alpha[0] = 1.0;
+    return;
+  }
+  const Vector yb = points_.row(corral_[0]).transpose();
+  Vector beta = -(q_.leftCols(k).transpose() * yb);
+  r_.topLeftCorner(k, k).triangularView<Eigen::Upper>().solveInPlace(beta);
+  double sum = 0;
+  for (Index s = 0; s < k; ++s) {
+    alpha[s + 1] = beta[s];
+    sum += beta[s];
+  }
+  alpha[0] = 1.0 - sum;
+}
+
+// Appends the column a = y_local - y_base to D = QR (classical Gram-Schmidt applied twice, which keeps
+// Q orthonormal to rounding level). Returns false when a is dependent on the span at rounding level.
+bool MinNormPoint::append_column(Index local) {
+  const Index k = static_cast<Index>(corral_.size()) - 2;  // columns already in the factor
+  if (k >= dim_) return false;
+  const Vector a = points_.row(local).transpose() - points_.row(corral_[0]).transpose();
+  const double anorm = a.norm();
+  if (!(anorm > 0)) return false;
+  if (q_.cols() <= k) {
+    const Index cap = std::min<Index>(dim_, std::max<Index>(2 * k, 16));
+    q_.conservativeResize(dim_, cap);
+    r_.conservativeResize(cap, cap);
+  }
+  Vector c = Vector::Zero(k);
+  Vector v = a;
+  for (int pass = 0; pass < 2; ++pass) {
+    if (k == 0) break;
+    const Vector c_pass = q_.leftCols(k).transpose() * v;
+    v.noalias() -= q_.leftCols(k) * c_pass;
+    c += c_pass;
+  }
+  const double rho = v.norm();
+  if (!(rho > kDependentColumn * anorm)) return false;
+  q_.col(k) = v / rho;
+  r_.col(k).head(k) = c;
+  r_(k, k) = rho;
+  for (Index i = k + 1; i < r_.rows(); ++i) r_(i, k) = 0.0;
+  return true;
+}
+
+void MinNormPoint::rebuild_factor() {
+  std::vector<Index> corral = corral_;
+  std::vector<double> weights = weights_;
+  corral_.assign(1, corral[0]);
+  weights_.assign(1, weights[0]);
+  for (std::size_t s = 1; s < corral.size(); ++s) {
+    corral_.push_back(corral[s]);
+    weights_.push_back(weights[s]);
+    if (!append_column(corral[s])) {  // dependent at rounding level: leave it out of the corral
+      corral_.pop_back();
+      weights_.pop_back();
+      stalled_ = true;
+    }
+  }
+  double sum = 0;
+  for (double w : weights_) sum += w;
+  for (double& w : weights_) w /= sum;
+}
+
+// Removes corral position `position`. For a non-base point, column c = position - 1 of R is deleted;
+// the Hessenberg remainder is re-triangularised by Givens rotations G_c (rows c, c+1), and Q <- Q G
+// so that D' = (Q G)(G^T R') still holds. Dropping the base point rebuilds the factor.
+void MinNormPoint::drop_corral_position(std::size_t position) {
+  if (position == 0) {
+    corral_.erase(corral_.begin());
+    weights_.erase(weights_.begin());
+    rebuild_factor();
+    return;
+  }
+  const Index k = static_cast<Index>(corral_.size()) - 1;  // columns before the drop
+  const Index col = static_cast<Index>(position) - 1;
+  for (Index c = col; c + 1 < k; ++c) r_.col(c).head(k) = r_.col(c + 1).head(k);
+  for (Index c = col; c + 1 < k; ++c) {
+    Eigen::JacobiRotation<double> rotation;
+    rotation.makeGivens(r_(c, c), r_(c + 1, c));
+    auto rk = r_.topLeftCorner(k, k - 1);
+    rk.applyOnTheLeft(c, c + 1, rotation.adjoint());
+    r_(c + 1, c) = 0.0;
+    auto qk = q_.leftCols(k);
+    qk.applyOnTheRight(c, c + 1, rotation);
+  }
+  corral_.erase(corral_.begin() + static_cast<std::ptrdiff_t>(position));
+  weights_.erase(weights_.begin() + static_cast<std::ptrdiff_t>(position));
+}
+
+// Final exact affine solve on the corral with a fresh Householder QR of the differences.
+void MinNormPoint::polish() {
+  const Index k = static_cast<Index>(corral_.size()) - 1;
+  if (k == 0) {
+    weights_.assign(1, 1.0);
+    return;
+  }
+  Eigen::MatrixXd diff(dim_, k);
+  const Vector yb = points_.row(corral_[0]).transpose();
+  for (Index s = 0; s < k; ++s) diff.col(s) = points_.row(corral_[s + 1]).transpose() - yb;
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(diff);
+  const Vector beta = qr.solve(Vector(-yb));
+  std::vector<double> alpha(corral_.size());
+  double sum = 0;
+  for (Index s = 0; s < k; ++s) {
+    alpha[s + 1] = beta[s];
+    sum += beta[s];
+  }
+  alpha[0] = 1.0 - sum;
+  if (std::all_of(alpha.begin(), alpha.end(), [](double a) { return a > 0; })) weights_ = alpha;
+  double total = 0;
+  for (double w : weights_) total += w;
+  for (double& w : weights_) w /= total;
+}
+
+bool MinNormPoint::solve(Index start, int max_major_iterations) {
+  if (corral_.empty()) {
+    corral_.assign(1, start);
+    weights_.assign(1, 1.0);
+  }
+  const double d = static_cast<double>(dim_);
+  std::vector<double> alpha;
+  while (true) {
+    const Vector z = current_point();
+    const double zn2 = z.squaredNorm();
+    const double zn = std::sqrt(zn2);
+    const Vector v = points_.topRows(count_) * z;
+    // Major-cycle test for point j: ||z||^2 - <z, y_j> > margin_j, where margin_j bounds the rounding
+    // of both inner products: kMarginFactor * (d + 2) u (||z|| + ||y_j||) ||z||.
+    Index best = -1;
+    double best_violation = 0;
+    for (Index j = 0; j < count_; ++j) {
+      const double violation = zn2 - v[j];
+      const double margin = kMarginFactor * (d + 2) * kUnitRoundoff * (zn + ynorm_[j]) * zn;
+      if (violation > margin && violation > best_violation) {
+        best = j;
+        best_violation = violation;
+      }
+    }
+    if (best < 0) break;
+    if (std::find(corral_.begin(), corral_.end(), best) != corral_.end()) {
+      stalled_ = true;  // a corral point "violates": the affine solve is at rounding level
+      break;
+    }
+    if (major_iterations_ >= max_major_iterations) {
+      polish();
+      return false;
+    }
+    ++major_iterations_;
+    corral_.push_back(best);
+    weights_.push_back(0.0);
+    if (!append_column(best)) {
+      corral_.pop_back();
+      weights_.pop_back();
+      stalled_ = true;
+      break;
+    }
+    // Minor cycles.
+    bool first_minor = true;
+    while (true) {
+      affine_solve(alpha);
+      if (std::all_of(alpha.begin(), alpha.end(), [](double a) { return a > 0; })) {
+        weights_ = alpha;
+        break;
+      }
+      double theta = 1.0;
+      std::size_t hit = 0;
+      for (std::size_t s = 0; s < alpha.size(); ++s) {
+        if (alpha[s] <= 0) {
+          const double t = weights_[s] / (weights_[s] - alpha[s]);
+          if (t < theta) {
+            theta = t;
+            hit = s;
+          }
+        }
+      }
+      for (std::size_t s = 0; s < alpha.size(); ++s) weights_[s] += theta * (alpha[s] - weights_[s]);
+      weights_[hit] = 0.0;
+      if (first_minor && theta <= 0 && hit + 1 == corral_.size()) {
+        // The new point would leave at once (theta = 0): Wolfe's method cannot progress at this
+        // precision. Undo the add and stop; the certificate judges the point reached.
+        drop_corral_position(hit);
+        stalled_ = true;
+        polish();
+        return true;
+      }
+      first_minor = false;
+      for (std::size_t s = corral_.size(); s-- > 0;) {
+        if (weights_[s] <= 0) drop_corral_position(s);
+      }
+      if (corral_.size() == 1) {
+        weights_.assign(1, 1.0);
+        break;
+      }
+      double sum = 0;
+      for (double w : weights_) sum += w;
+      for (double& w : weights_) w /= sum;
+    }
+  }
+  polish();
+  return true;
+}
+
+}  // namespace vashista

@@ -1,0 +1,163 @@
+// Exact hull projection against brute force: for n <= 12 every subset S of affinely independent keys
+// gives the affine projection of q onto aff(S); the feasible ones (weights >= 0) are points of the hull,
+// and the nearest feasible one is x* (Caratheodory: x* is the affine projection onto some affinely
+// independent subset of its face with positive weights).
+#include "solvers/hull_projection.hpp"
+
+#include <doctest/doctest.h>
+
+#include <Eigen/QR>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace vashista;
+
+namespace {
+
+struct Truth {
+  Vector x;
+  Vector lambda;
+  std::vector<Index> face;
+  double delta = kNaN;
+  double rnorm = 0;
+};
+
+// Brute-force rounding allowances (the brute force itself is computed in double): a subset's weights
+// count as feasible at >= -kFeasible, a multiplier counts as 0 below kZero * scale^2.
+constexpr double kFeasible = 1e-11;
+constexpr double kZero = 1e-9;
+
+Truth brute_force(const Matrix& keys, const Vector& q) {
+  const Index n = keys.rows(), d = keys.cols();
+  Truth t;
+  double best = kInf;
+  for (unsigned mask = 1; mask < (1u << n); ++mask) {
+    std::vector<Index> s;
+    for (Index i = 0; i < n; ++i)
+      if (mask & (1u << i)) s.push_back(i);
+    const Index k = static_cast<Index>(s.size()) - 1;
+    if (k > d) continue;
+    Vector z;
+    Vector alpha(k + 1);
+    const Vector k0 = keys.row(s[0]).transpose();
+    if (k == 0) {
+      z = k0;
+      alpha[0] = 1;
+    } else {
+      Eigen::MatrixXd diff(d, k);
+      for (Index c = 0; c < k; ++c) diff.col(c) = keys.row(s[static_cast<std::size_t>(c + 1)]).transpose() - k0;
+      Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(diff);
+      qr.setThreshold(1e-10);
+      if (qr.rank() < k) continue;  // affinely dependent subset: covered by its independent subsets
+      const Vector beta = qr.solve(Vector(q - k0));
+      z = k0 + diff * beta;
+      alpha.tail(k) = beta;
+      alpha[0] = 1 - beta.sum();
+    }
+    if (alpha.minCoeff() < -kFeasible) continue;
+    const double dist = (q - z).norm();
+    if (dist < best) {
+      best = dist;
+      t.x = z;
+    }
+  }
+  t.rnorm = best;
+  const Vector r = q - t.x;
+  double scale = 1;
+  for (Index i = 0; i < n; ++i) scale = std::max(scale, (keys.row(i).transpose() - t.x).norm() * (1 + r.norm()));
+  t.lambda.resize(n);
+  for (Index i = 0; i < n; ++i) {
+    t.lambda[i] = (t.x - keys.row(i).transpose()).dot(r);
+    if (std::abs(t.lambda[i]) <= kZero * scale) {
+      t.face.push_back(i);
+    } else if (std::isnan(t.delta) || t.lambda[i] < t.delta) {
+      t.delta = t.lambda[i];
+    }
+  }
+  return t;
+}
+
+struct Tally {
+  int certified = 0, no_gap = 0, ambiguous = 0, unresolved = 0;
+};
+
+void compare(const Matrix& keys, const Vector& q, Tally& tally) {
+  const Truth t = brute_force(keys, q);
+  const auto h = project_onto_hull(keys, q);
+  const double slack = 1e-12 * (1 + keys.cwiseAbs().maxCoeff() + q.norm());  // brute-force rounding
+  CAPTURE(keys);
+  CAPTURE(q.transpose());
+  CAPTURE(h.message);
+  CAPTURE(to_string(h.status));
+  // The certificate must be sound whatever the status.
+  CHECK((h.x - t.x).norm() <= h.x_error + slack);
+  switch (h.status) {
+    case HullStatus::certified:
+      ++tally.certified;
+      CHECK(t.rnorm > 0);
+      CHECK(h.face == t.face);
+      if (std::isnan(t.delta)) {
+        CHECK(std::isnan(h.delta));
+      } else {
+        CHECK(h.delta_lo <= t.delta + slack);
+        CHECK(h.delta_hi >= t.delta - slack);
+      }
+      for (Index i = 0; i < keys.rows(); ++i) CHECK(std::abs(h.lambda[i] - t.lambda[i]) <= h.lambda_error[i] + slack);
+      break;
+    case HullStatus::no_gap:
+      ++tally.no_gap;
+      CHECK(t.rnorm <= h.x_error + slack);  // r* = 0 must be consistent
+      break;
+    case HullStatus::face_ambiguous: ++tally.ambiguous; break;
+    case HullStatus::unresolved: ++tally.unresolved; break;
+  }
+  // A returned face always contains the true face (keys outside F are proven outside).
+  for (Index f : t.face) {
+    if (h.status == HullStatus::certified || h.status == HullStatus::face_ambiguous)
+      CHECK(std::binary_search(h.face.begin(), h.face.end(), f));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("hull vs brute force: Gaussian keys, d in {2,3,5,8}, n <= 12") {
+  std::mt19937_64 rng(1234);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<int> pick_n(1, 12);
+  Tally tally;
+  for (int rep = 0; rep < 400; ++rep) {
+    const Index d = std::vector<Index>{2, 3, 5, 8}[static_cast<std::size_t>(rep % 4)];
+    const Index n = pick_n(rng);
+    const Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+    const double spread = (rep % 3 == 0) ? 0.3 : 2.5;  // some queries inside, most outside
+    const Vector q = Vector::NullaryExpr(d, [&](Index) { return spread * normal(rng); });
+    compare(keys, q, tally);
+  }
+  MESSAGE("gaussian: certified ", tally.certified, ", no_gap ", tally.no_gap, ", ambiguous ", tally.ambiguous,
+          ", unresolved ", tally.unresolved);
+  CHECK(tally.unresolved == 0);
+  CHECK(tally.ambiguous == 0);
+  CHECK(tally.certified > 200);
+}
+
+TEST_CASE("hull vs brute force: integer keys (ties, duplicates, dependent faces)") {
+  std::mt19937_64 rng(99);
+  std::uniform_int_distribution<int> coord(-2, 2);
+  std::uniform_int_distribution<int> qcoord(-8, 8);
+  std::uniform_int_distribution<int> pick_n(1, 12);
+  Tally tally;
+  for (int rep = 0; rep < 400; ++rep) {
+    const Index d = std::vector<Index>{2, 3, 5, 8}[static_cast<std::size_t>(rep % 4)];
+    const Index n = pick_n(rng);
+    const Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return double(coord(rng)); });
+    const Vector q = Vector::NullaryExpr(d, [&](Index) { return 0.5 * qcoord(rng); });
+    compare(keys, q, tally);
+  }
+  MESSAGE("integer: certified ", tally.certified, ", no_gap ", tally.no_gap, ", ambiguous ", tally.ambiguous,
+          ", unresolved ", tally.unresolved);
+  CHECK(tally.unresolved == 0);
+  CHECK(tally.ambiguous == 0);
+  CHECK(tally.certified > 200);
+}

@@ -1,0 +1,321 @@
+// Exact hull projection: closed forms, planted instances, degenerate inputs, batch == single.
+#include "core/error.hpp"
+#include "solvers/hull_projection.hpp"
+
+#include <doctest/doctest.h>
+
+#include <Eigen/QR>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace vashista;
+
+namespace {
+
+Matrix rows(std::initializer_list<std::initializer_list<double>> values) {
+  Matrix m(static_cast<Index>(values.size()), static_cast<Index>(values.begin()->size()));
+  Index i = 0;
+  for (const auto& row : values) {
+    Index j = 0;
+    for (double v : row) m(i, j++) = v;
+    ++i;
+  }
+  return m;
+}
+
+Vector vec(std::initializer_list<double> values) {
+  Vector v(static_cast<Index>(values.size()));
+  Index i = 0;
+  for (double x : values) v[i++] = x;
+  return v;
+}
+
+/// Every certified result must satisfy its own certificate against the known exact answer.
+void check_against_truth(const HullProjection& h, const Vector& x_true, const Vector& lambda_true) {
+  CHECK((h.x - x_true).norm() <= h.x_error);
+  REQUIRE(h.lambda.size() == lambda_true.size());
+  for (Index i = 0; i < lambda_true.size(); ++i) CHECK(std::abs(h.lambda[i] - lambda_true[i]) <= h.lambda_error[i]);
+  CHECK(h.residual_norm == doctest::Approx((h.residual).norm()));
+}
+
+}  // namespace
+
+TEST_CASE("hull: to_string of every status") {
+  CHECK(std::string(to_string(HullStatus::certified)) == "certified");
+  CHECK(std::string(to_string(HullStatus::face_ambiguous)) == "face_ambiguous");
+  CHECK(std::string(to_string(HullStatus::no_gap)) == "no_gap");
+  CHECK(std::string(to_string(HullStatus::unresolved)) == "unresolved");
+}
+
+TEST_CASE("hull: n = 1 projects onto the single key") {
+  const Matrix k = rows({{1.0, -2.0, 0.5}});
+  const Vector q = vec({3.0, 1.0, -1.0});
+  const auto h = project_onto_hull(k, q);
+  CHECK(h.status == HullStatus::certified);
+  CHECK((h.x - k.row(0).transpose()).norm() <= h.x_error);
+  CHECK(h.face == std::vector<Index>{0});
+  CHECK(h.face_weights.size() == 1);
+  CHECK(h.face_weights[0] == doctest::Approx(1.0));
+  CHECK(std::isnan(h.delta));
+  CHECK(h.residual_norm == doctest::Approx((q - k.row(0).transpose()).norm()));
+  // q equal to the key: inside the hull.
+  const auto inside = project_onto_hull(k, Vector(k.row(0).transpose()));
+  CHECK(inside.status == HullStatus::no_gap);
+}
+
+TEST_CASE("hull: two points, projection onto a segment") {
+  const Matrix k = rows({{0.0, 0.0}, {2.0, 0.0}});
+  SUBCASE("q above the middle: both keys in the face, no key outside") {
+    const auto h = project_onto_hull(k, vec({1.0, 1.0}));
+    CHECK(h.status == HullStatus::certified);
+    check_against_truth(h, vec({1.0, 0.0}), vec({0.0, 0.0}));
+    CHECK(h.face == std::vector<Index>{0, 1});
+    CHECK(h.face_weights[0] == doctest::Approx(0.5));
+    CHECK(h.face_weights[1] == doctest::Approx(0.5));
+    CHECK(std::isnan(h.delta));
+  }
+  SUBCASE("q beyond the end point k1: face {1}, Delta = 2") {
+    const auto h = project_onto_hull(k, vec({3.0, 1.0}));
+    CHECK(h.status == HullStatus::certified);
+    check_against_truth(h, vec({2.0, 0.0}), vec({2.0, 0.0}));
+    CHECK(h.face == std::vector<Index>{1});
+    CHECK(h.delta == doctest::Approx(2.0));
+    CHECK(h.delta_lo <= 2.0);
+    CHECK(h.delta_hi >= 2.0);
+  }
+  SUBCASE("q on the segment: no gap") {
+    const auto h = project_onto_hull(k, vec({0.5, 0.0}));
+    CHECK(h.status == HullStatus::no_gap);
+    CHECK(h.residual_norm <= h.x_error);
+  }
+}
+
+TEST_CASE("hull: q inside a triangle is no_gap") {
+  const Matrix k = rows({{0.0, 0.0}, {4.0, 0.0}, {0.0, 3.0}});
+  const auto h = project_onto_hull(k, vec({1.0, 1.0}));
+  CHECK(h.status == HullStatus::no_gap);
+  CHECK((h.x - vec({1.0, 1.0})).norm() <= h.x_error);
+  CHECK(std::isnan(h.delta));
+  // weights reproduce q
+  Vector x = Vector::Zero(2);
+  for (std::size_t f = 0; f < h.face.size(); ++f) x += h.face_weights[static_cast<Index>(f)] * k.row(h.face[f]).transpose();
+  CHECK((x - vec({1.0, 1.0})).norm() < 1e-12);
+}
+
+TEST_CASE("hull: unit square, q beyond a vertex and beyond an edge") {
+  const Matrix k = rows({{0.0, 0.0}, {1.0, 0.0}, {0.0, 1.0}, {1.0, 1.0}});
+  SUBCASE("beyond vertex (1,1): lambda = <x - k_i, r> = (3, 2, 1, 0)") {
+    const auto h = project_onto_hull(k, vec({2.0, 3.0}));
+    CHECK(h.status == HullStatus::certified);
+    check_against_truth(h, vec({1.0, 1.0}), vec({3.0, 2.0, 1.0, 0.0}));
+    CHECK(h.face == std::vector<Index>{3});
+    CHECK(h.delta == doctest::Approx(1.0));
+    CHECK(h.delta_lo <= 1.0);
+    CHECK(h.delta_hi >= 1.0);
+  }
+  SUBCASE("beyond the top edge: face {2, 3} with weights (0.7, 0.3), Delta = 1") {
+    const auto h = project_onto_hull(k, vec({0.3, 2.0}));
+    CHECK(h.status == HullStatus::certified);
+    check_against_truth(h, vec({0.3, 1.0}), vec({1.0, 1.0, 0.0, 0.0}));
+    CHECK(h.face == std::vector<Index>{2, 3});
+    CHECK(h.face_weights[0] == doctest::Approx(0.7));
+    CHECK(h.face_weights[1] == doctest::Approx(0.3));
+    CHECK(h.delta == doctest::Approx(1.0));
+    CHECK(h.residual_norm == doctest::Approx(1.0));
+  }
+}
+
+namespace {
+
+struct Planted {
+  Matrix keys;
+  Vector q, x_star, lambda;
+  std::vector<Index> face;
+  double delta;
+};
+
+// Face keys on the hyperplane <k, u> = c with x* a convex combination of them (all weights > 0),
+// q = x* + t u, other keys at <k, u> = c - g_i (g_i > 0): then lambda_i = t g_i exactly, face keys 0.
+Planted make_planted(std::mt19937_64& rng, Index d, Index n, Index face_size, double t) {
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform(0.05, 2.0);
+  Planted p;
+  Vector u = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+  u.normalize();
+  const double c = 1.5;
+  p.keys.resize(n, d);
+  p.lambda.resize(n);
+  std::vector<Index> order(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
+  std::shuffle(order.begin(), order.end(), rng);
+  p.face.assign(order.begin(), order.begin() + face_size);
+  std::sort(p.face.begin(), p.face.end());
+  std::vector<char> in_face(static_cast<std::size_t>(n), 0);
+  for (Index f : p.face) in_face[static_cast<std::size_t>(f)] = 1;
+  p.x_star = Vector::Zero(d);
+  Vector w(face_size);
+  double wsum = 0;
+  for (Index f = 0; f < face_size; ++f) wsum += (w[f] = uniform(rng));
+  Index f = 0;
+  p.delta = kInf;
+  for (Index i = 0; i < n; ++i) {
+    Vector k = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+    k -= u * u.dot(k);
+    if (in_face[static_cast<std::size_t>(i)]) {
+      k += c * u;
+      p.x_star += (w[f++] / wsum) * k;
+      p.lambda[i] = 0;
+    } else {
+      const double g = uniform(rng);
+      k += (c - g) * u;
+      p.lambda[i] = t * g;
+      p.delta = std::min(p.delta, t * g);
+    }
+    p.keys.row(i) = k.transpose();
+  }
+  p.q = p.x_star + t * u;
+  // exact lambda with the rounded data (differs from t g_i by rounding only)
+  for (Index i = 0; i < n; ++i) p.lambda[i] = (p.x_star - p.keys.row(i).transpose()).dot(p.q - p.x_star);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("hull: planted faces in d = 16..128 are recovered and certified") {
+  std::mt19937_64 rng(20240611);
+  int certified = 0, total = 0;
+  for (Index d : {16, 32, 64, 128}) {
+    for (int rep = 0; rep < 6; ++rep) {
+      const Index face_size = std::min<Index>(d - 1, 3 + 7 * rep);
+      const Index n = 200 + 150 * rep;
+      const Planted p = make_planted(rng, d, n, face_size, 0.5 + 0.3 * rep);
+      const auto h = project_onto_hull(p.keys, p.q);
+      ++total;
+      CAPTURE(d);
+      CAPTURE(rep);
+      CAPTURE(h.message);
+      REQUIRE(h.status == HullStatus::certified);
+      ++certified;
+      CHECK(h.face == p.face);
+      CHECK((h.x - p.x_star).norm() <= h.x_error + 1e-13 * p.x_star.norm());
+      CHECK(h.delta_lo <= p.delta * (1 + 1e-12));
+      CHECK(h.delta_hi >= p.delta * (1 - 1e-12));
+      CHECK(h.delta == doctest::Approx(p.delta).epsilon(1e-9));
+      CHECK(h.face_weights.minCoeff() > 0);
+      CHECK(h.face_weights.sum() == doctest::Approx(1.0));
+      CHECK(h.key_passes <= 4);
+      for (Index i = 0; i < n; ++i) CHECK(std::abs(h.lambda[i] - p.lambda[i]) <= h.lambda_error[i] + 1e-13);
+    }
+  }
+  CHECK(certified == total);
+}
+
+TEST_CASE("hull: degenerate inputs") {
+  SUBCASE("all keys equal") {
+    const Matrix k = Matrix::Constant(5, 3, 0.7);
+    const auto h = project_onto_hull(k, vec({1.0, 2.0, 3.0}));
+    CHECK(h.status == HullStatus::certified);
+    CHECK(h.face == std::vector<Index>{0, 1, 2, 3, 4});
+    CHECK(std::isnan(h.delta));
+    CHECK((h.x - Vector::Constant(3, 0.7)).norm() <= h.x_error);
+    CHECK(h.face_weights.sum() == doctest::Approx(1.0));
+    CHECK(h.face_weights.minCoeff() > 0);  // strict complementarity reached by the least-norm mix
+    const auto inside = project_onto_hull(k, Vector::Constant(3, 0.7));
+    CHECK(inside.status == HullStatus::no_gap);
+  }
+  SUBCASE("duplicate face keys share the face") {
+    const Matrix k = rows({{1.0, 1.0}, {0.0, 0.0}, {1.0, 1.0}, {1.0, 0.0}, {1.0, 1.0}});
+    const auto h = project_onto_hull(k, vec({3.0, 3.0}));
+    CHECK(h.status == HullStatus::certified);
+    CHECK(h.face == std::vector<Index>{0, 2, 4});
+    check_against_truth(h, vec({1.0, 1.0}), vec({0.0, 4.0, 0.0, 2.0, 0.0}));
+    CHECK(h.delta == doctest::Approx(2.0));
+    CHECK(h.face_weights.minCoeff() > 0);
+  }
+  SUBCASE("affinely dependent face: 4 coplanar square corners in 3-D") {
+    const Matrix k = rows({{1.0, 1.0, 0.0},
+                           {-1.0, 1.0, 0.0},
+                           {0.0, 0.0, -1.0},
+                           {1.0, -1.0, 0.0},
+                           {-1.0, -1.0, 0.0},
+                           {0.5, 0.5, -3.0}});
+    const Vector q = vec({0.2, 0.1, 2.0});
+    const auto h = project_onto_hull(k, q);
+    CHECK(h.status == HullStatus::certified);
+    CHECK(h.face == std::vector<Index>{0, 1, 3, 4});
+    check_against_truth(h, vec({0.2, 0.1, 0.0}), vec({0.0, 0.0, 2.0, 0.0, 0.0, 6.0}));
+    CHECK(h.delta == doctest::Approx(2.0));
+    CHECK(h.face_weights.minCoeff() >= 0);
+    Vector x = Vector::Zero(3);
+    for (std::size_t f = 0; f < h.face.size(); ++f) x += h.face_weights[static_cast<Index>(f)] * k.row(h.face[f]).transpose();
+    CHECK((x - vec({0.2, 0.1, 0.0})).norm() < 1e-12);
+  }
+  SUBCASE("q exactly on a vertex and on an edge: no gap") {
+    const Matrix k = rows({{0.0, 0.0}, {1.0, 0.0}, {0.0, 1.0}});
+    CHECK(project_onto_hull(k, vec({1.0, 0.0})).status == HullStatus::no_gap);
+    CHECK(project_onto_hull(k, vec({0.5, 0.5})).status == HullStatus::no_gap);
+  }
+  SUBCASE("d = 1") {
+    const Matrix k = rows({{-1.0}, {2.0}, {0.5}, {2.0}});
+    const auto h = project_onto_hull(k, vec({5.0}));
+    CHECK(h.status == HullStatus::certified);
+    CHECK(h.face == std::vector<Index>{1, 3});
+    check_against_truth(h, vec({2.0}), vec({9.0, 0.0, 4.5, 0.0}));
+    CHECK(h.delta == doctest::Approx(4.5));
+    CHECK(project_onto_hull(k, vec({0.0})).status == HullStatus::no_gap);
+  }
+  SUBCASE("non-finite input and dimension mismatch throw bad_input") {
+    Matrix k = rows({{0.0, 1.0}, {1.0, 0.0}});
+    CHECK_THROWS_AS(project_onto_hull(k, vec({1.0, 2.0, 3.0})), Error);
+    Vector q = vec({1.0, kNaN});
+    try {
+      project_onto_hull(k, q);
+      FAIL("no throw");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::bad_input);
+    }
+    k(1, 1) = kInf;
+    CHECK_THROWS_AS(project_onto_hull(k, vec({1.0, 2.0})), Error);
+    const Matrix queries = rows({{1.0, 2.0}});
+    CHECK_THROWS_AS(project_onto_hull_batch(rows({{0.0, 1.0}}), queries, {2}), Error);
+    CHECK_THROWS_AS(project_onto_hull_batch(rows({{0.0, 1.0}}), queries, {0}), Error);
+  }
+}
+
+TEST_CASE("hull: batch equals single, visible prefixes honoured") {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal;
+  const Index n = 700, d = 12, m = 9;
+  Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+  Matrix queries = Matrix::NullaryExpr(m, d, [&](Index, Index) { return 3.0 * normal(rng); });
+  queries.row(3) *= 0.05;  // likely inside the hull
+  const std::vector<Index> visible = {700, 1, 50, 700, 333, 2, 699, 64, 1000 - 300};
+  HullOptions options;
+  options.initial_working_set = 8;  // force several pricing rounds
+  options.max_added_per_pass = 4;
+  const auto batch = project_onto_hull_batch(keys, queries, visible, options);
+  REQUIRE(batch.size() == static_cast<std::size_t>(m));
+  for (Index j = 0; j < m; ++j) {
+    CAPTURE(j);
+    const Index v = visible[static_cast<std::size_t>(j)];
+    const auto single = project_onto_hull(keys.topRows(v), queries.row(j).transpose(), options);
+    const auto& b = batch[static_cast<std::size_t>(j)];
+    CHECK(b.lambda.size() == v);
+    CHECK(b.status == single.status);
+    CHECK(b.face == single.face);
+    CHECK((b.x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
+    if (b.status == HullStatus::certified && !std::isnan(single.delta)) {
+      CHECK(b.delta == doctest::Approx(single.delta).epsilon(1e-10));
+    }
+    for (Index f : b.face) CHECK(f < v);
+  }
+  // every query of the batch without prefixes equals the single solve too
+  const auto full = project_onto_hull_batch(keys, queries, {}, options);
+  for (Index j = 0; j < m; ++j) {
+    const auto single = project_onto_hull(keys, queries.row(j).transpose(), options);
+    CHECK(full[static_cast<std::size_t>(j)].face == single.face);
+    CHECK((full[static_cast<std::size_t>(j)].x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
+  }
+}
