@@ -1,0 +1,316 @@
+// Entropic hull problem: dual Newton with line search, continuation, face-reduced Hessian
+// (docs/theory.md, sections 2 and 3). Formulas are stated in solvers/entropic_hull.hpp.
+#include "solvers/entropic_hull.hpp"
+
+#include "core/error.hpp"
+
+#include <Eigen/Cholesky>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace vashista {
+
+const char* to_string(EntropicStatus status) {
+  switch (status) {
+    case EntropicStatus::converged: return "converged";
+    case EntropicStatus::unresolved: return "unresolved";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr double kUnit = std::numeric_limits<double>::epsilon() / 2;  // unit roundoff u
+
+// Key-set constants shared by every eps of a path.
+struct Problem {
+  Eigen::Ref<const Matrix> keys;  // views (no copy) of the caller's data
+  Eigen::Ref<const Vector> q;
+  Vector centre;          // c = mean of the keys
+  Vector dist_to_centre;  // ||k_i - c||
+  double radius = 0;      // R_c = max_i ||k_i - c||
+  double key_max = 0;     // max_i ||k_i||
+  double scale = 0;       // max(||q||, max_i ||k_i||), > 0
+
+  Problem(const Eigen::Ref<const Matrix>& k, const Eigen::Ref<const Vector>& query) : keys(k), q(query) {
+    VASHISTA_CHECK(k.rows() >= 1, ErrorKind::bad_input, "entropic_hull: keys: no keys (n = 0)");
+    VASHISTA_CHECK(k.cols() == query.size(), ErrorKind::bad_input,
+                   "entropic_hull: keys have d = {} but the query has d = {}", k.cols(), query.size());
+    VASHISTA_CHECK(k.allFinite() && query.allFinite(), ErrorKind::bad_input,
+                   "entropic_hull: keys or query: non-finite entry");
+    centre = k.colwise().mean().transpose();
+    dist_to_centre = (k.rowwise() - centre.transpose()).rowwise().norm();
+    radius = dist_to_centre.maxCoeff();
+    key_max = k.rowwise().norm().maxCoeff();
+    scale = std::max({query.norm(), key_max, std::numeric_limits<double>::min()});
+  }
+  Index n() const { return keys.rows(); }
+  Index d() const { return keys.cols(); }
+};
+
+// Everything the dual needs at one y.
+struct Eval {
+  Vector y, log_p, p, x, grad;
+  double lse = 0;        // LSE_i(-<k_i, y>/eps)
+  double dual = 0;       // D(y)
+  double grad_norm = 0;
+  double noise = 0;      // rounding level of D(y)
+};
+
+Eval evaluate(const Problem& pb, double eps, const Vector& y) {
+  Eval e;
+  e.y = y;
+  e.log_p.noalias() = pb.keys * y;
+  e.log_p *= -1.0 / eps;
+  const double top = e.log_p.maxCoeff();
+  const double sum = (e.log_p.array() - top).exp().sum();
+  e.lse = top + std::log(sum);
+  e.log_p.array() -= e.lse;
+  e.p = e.log_p.array().exp();
+  e.x.noalias() = pb.keys.transpose() * e.p;
+  e.grad = e.x - pb.q - y;
+  e.grad_norm = e.grad.norm();
+  const double yq = y.dot(pb.q), yy = 0.5 * y.squaredNorm(), le = eps * e.lse;
+  e.dual = -yq - yy - le;
+  e.noise = 64 * kUnit * (std::abs(yq) + yy + std::abs(le) + std::abs(e.dual));
+  return e;
+}
+
+// Newton direction: (I + Cov_p(K)/eps) s = grad, Cov over the keys with non-negligible weight.
+Vector newton_direction(const Problem& pb, double eps, const Eval& e, double cutoff) {
+  const double threshold = cutoff * e.p.maxCoeff();
+  std::vector<Index> kept;
+  kept.reserve(static_cast<std::size_t>(pb.n()));
+  for (Index i = 0; i < pb.n(); ++i)
+    if (e.p[i] >= threshold) kept.push_back(i);
+  Matrix w(static_cast<Index>(kept.size()), pb.d());
+  for (Index r = 0; r < w.rows(); ++r) {
+    const Index i = kept[static_cast<std::size_t>(r)];
+    w.row(r) = std::sqrt(e.p[i]) * (pb.keys.row(i) - e.x.transpose());
+  }
+  Eigen::MatrixXd h = Eigen::MatrixXd::Identity(pb.d(), pb.d());
+  h.selfadjointView<Eigen::Lower>().rankUpdate(w.transpose(), 1.0 / eps);
+  Eigen::LLT<Eigen::MatrixXd> llt(h.selfadjointView<Eigen::Lower>());
+  return llt.solve(e.grad);
+}
+
+// rounding level of ||grad D||: K^T p (n terms), q and y
+double gradient_rounding(const Problem& pb, const Vector& y) {
+  return 4 * (std::sqrt(static_cast<double>(pb.d())) + std::log2(static_cast<double>(pb.n())) + 2) * kUnit *
+         (pb.q.norm() + y.norm() + pb.key_max);
+}
+
+TailEstimate tail_of(const Problem& pb, const Vector& log_p, const Vector& y, double y_error, double eps,
+                     const std::vector<Index>& face) {
+  std::vector<char> in(static_cast<std::size_t>(pb.n()), 0);
+  for (Index i : face) {
+    VASHISTA_CHECK(i >= 0 && i < pb.n(), ErrorKind::bad_input, "entropic_hull: face index {} outside [0, {})", i,
+                   pb.n());
+    in[static_cast<std::size_t>(i)] = 1;
+  }
+  double top = -kInf, far = 0;
+  for (Index i = 0; i < pb.n(); ++i)
+    if (!in[i]) { top = std::max(top, log_p[i]); far = std::max(far, pb.dist_to_centre[i]); }
+  TailEstimate t;
+  if (top == -kInf) { t.log_mass = -kInf; t.log_error = 0; return t; }
+  double sum = 0;
+  for (Index i = 0; i < pb.n(); ++i)
+    if (!in[i]) sum += std::exp(log_p[i] - top);
+  t.log_mass = top + std::log(sum);
+  // logit rounding: |fl(<k_i, y>) - <k_i, y>| <~ (sqrt(d) + 2) u ||k_i|| ||y|| (Higham, probabilistic form),
+  // twice (the logit and the LSE), plus the LSE sums.
+  const double logit_rounding = 4 * (std::sqrt(static_cast<double>(pb.d())) + 2) * kUnit * pb.key_max * y.norm() / eps +
+                                8 * std::log2(static_cast<double>(pb.n()) + 1) * kUnit;
+  t.log_error = y_error * (far + pb.radius) / eps + logit_rounding;
+  return t;
+}
+
+EntropicSolve finish(const Problem& pb, double eps, const Eval& e, int iterations, bool ok, std::string message,
+                     const EntropicOptions& options) {
+  EntropicSolve s;
+  s.status = ok ? EntropicStatus::converged : EntropicStatus::unresolved;
+  s.eps = eps;
+  s.y = e.y;
+  s.x = e.x;
+  s.log_p = e.log_p;
+  double entropy_term = 0;  // sum p_i ln p_i
+  for (Index i = 0; i < pb.n(); ++i)
+    if (e.p[i] > 0) entropy_term += e.p[i] * e.log_p[i];
+  s.primal_objective = 0.5 * (e.x - pb.q).squaredNorm() + eps * entropy_term;
+  s.dual_objective = e.dual;
+  s.duality_gap = 0.5 * e.grad_norm * e.grad_norm;
+  s.primal_minus_dual = s.primal_objective - s.dual_objective;
+  s.gradient_norm = e.grad_norm;
+  s.y_error = e.grad_norm + gradient_rounding(pb, e.y);
+  if (!options.face.empty()) {
+    const TailEstimate t = tail_of(pb, e.log_p, e.y, s.y_error, eps, options.face);
+    s.log_tail = t.log_mass;
+    s.log_tail_error = t.log_error;
+  }
+  s.iterations = iterations;
+  s.message = std::move(message);
+  return s;
+}
+
+// Damped Newton from `start` at eps to relative gradient tolerance `tol`. Returns the last Eval.
+struct NewtonResult {
+  Eval e;
+  int iterations = 0;
+  bool ok = false;
+  std::string message;
+};
+
+NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const EntropicOptions& options) {
+  NewtonResult r;
+  const double target = tol * pb.scale;
+  const double floor = 1e-11 * pb.scale;
+  for (;;) {
+    if (e.grad_norm <= target) { r.ok = true; break; }
+    if (r.iterations >= options.max_newton_iterations) {
+      r.message = fmt::format("entropic_hull: eps = {:.6g}: {} Newton iterations, ||grad D|| = {:.3g}", eps,
+                              r.iterations, e.grad_norm);
+      break;
+    }
+    ++r.iterations;
+    const Vector step = newton_direction(pb, eps, e, options.hessian_weight_cutoff);
+    const double slope = e.grad.dot(step);
+    bool accepted = false;
+    if (slope > 0 && step.allFinite()) {
+      double t = 1;
+      for (int k = 0; k < 60; ++k, t *= 0.5) {
+        Eval trial = evaluate(pb, eps, e.y + t * step);
+        if (!std::isfinite(trial.dual)) continue;
+        const bool armijo = trial.dual >= e.dual + 1e-4 * t * slope;
+        const bool flat = trial.dual >= e.dual - e.noise && trial.grad_norm < e.grad_norm;  // below rounding of D
+        if (armijo || flat) {
+          if (trial.dual <= e.dual + e.noise && trial.grad_norm >= e.grad_norm) break;  // no progress at all
+          e = std::move(trial);
+          accepted = true;
+          break;
+        }
+      }
+    }
+    if (!accepted) {
+      r.ok = e.grad_norm <= floor;
+      if (!r.ok) {
+        r.message = fmt::format("entropic_hull: eps = {:.6g}: line search stalled at ||grad D|| = {:.3g}", eps,
+                                e.grad_norm);
+      }
+      break;
+    }
+  }
+  r.e = std::move(e);
+  return r;
+}
+
+void check_eps(double eps) {
+  VASHISTA_CHECK(eps > 0 && std::isfinite(eps), ErrorKind::bad_input,
+                 "entropic_hull: regulariser eps = {} must be finite and > 0", eps);
+}
+
+// One continuation path over the targets (descending); fills out[order[j]].
+void run_path(const Problem& pb, const std::vector<double>& targets_desc, const std::vector<std::size_t>& order,
+              std::vector<EntropicSolve>& out, const EntropicOptions& options) {
+  VASHISTA_CHECK(options.continuation_ratio > 1, ErrorKind::bad_input,
+                 "entropic_hull: continuation_ratio = {} must be > 1", options.continuation_ratio);
+  const double cold = std::max(entropic_cold_start_eps(pb.keys, pb.q), targets_desc.front());
+  // the path: geometric points (ratio <= continuation_ratio) from `cold` through every target
+  struct Point { double eps; std::ptrdiff_t target; };
+  std::vector<Point> path;
+  double prev = cold;
+  if (cold > targets_desc.front()) path.push_back({cold, -1});
+  for (std::size_t j = 0; j < targets_desc.size(); ++j) {
+    const double t = targets_desc[j];
+    if (!path.empty() || j > 0) {
+      const int pieces = static_cast<int>(std::ceil(std::log(prev / t) / std::log(options.continuation_ratio) - 1e-9));
+      for (int k = 1; k < pieces; ++k)
+        path.push_back({prev * std::pow(t / prev, static_cast<double>(k) / pieces), -1});
+    }
+    path.push_back({t, static_cast<std::ptrdiff_t>(j)});
+    prev = t;
+  }
+  // cold start y = mean(k) - q (p uniform: the eps -> inf solution)
+  Vector y_prev = pb.centre - pb.q, y_prev2;
+  double eps_prev = kNaN, eps_prev2 = kNaN;
+  int pending_iterations = 0;
+  for (const Point& pt : path) {
+    Eval e = evaluate(pb, pt.eps, y_prev);
+    if (std::isfinite(eps_prev2)) {  // secant predictor in eps
+      const Vector y_pred = y_prev + (pt.eps - eps_prev) / (eps_prev - eps_prev2) * (y_prev - y_prev2);
+      Eval ep = evaluate(pb, pt.eps, y_pred);
+      if (ep.dual > e.dual) e = std::move(ep);
+    }
+    const bool is_target = pt.target >= 0;
+    NewtonResult r = newton(pb, pt.eps, std::move(e), is_target ? options.gradient_tolerance : options.path_tolerance,
+                            options);
+    pending_iterations += r.iterations;
+    if (is_target) {
+      out[order[static_cast<std::size_t>(pt.target)]] =
+          finish(pb, pt.eps, r.e, pending_iterations, r.ok, std::move(r.message), options);
+      pending_iterations = 0;
+    }
+    y_prev2 = std::move(y_prev);
+    eps_prev2 = eps_prev;
+    y_prev = r.e.y;
+    eps_prev = pt.eps;
+  }
+}
+
+}  // namespace
+
+double entropic_cold_start_eps(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q) {
+  const Problem pb(keys, q);
+  const double far = (q - pb.centre).norm();
+  const double r = pb.radius > 0 ? pb.radius : pb.scale;
+  return r * std::max(r, far);
+}
+
+EntropicSolve solve_entropic_from(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q, double eps,
+                                  const Eigen::Ref<const Vector>& y_start, const EntropicOptions& options) {
+  check_eps(eps);
+  const Problem pb(keys, q);
+  VASHISTA_CHECK(y_start.size() == pb.d() && y_start.allFinite(), ErrorKind::bad_input,
+                 "entropic_hull: warm start y has size {} (d = {}) or a non-finite entry", y_start.size(), pb.d());
+  NewtonResult r = newton(pb, eps, evaluate(pb, eps, Vector(y_start)), options.gradient_tolerance, options);
+  return finish(pb, eps, r.e, r.iterations, r.ok, std::move(r.message), options);
+}
+
+EntropicSolve solve_entropic(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q, double eps,
+                             const EntropicOptions& options) {
+  return solve_entropic_sweep(keys, q, {eps}, options).front();
+}
+
+std::vector<EntropicSolve> solve_entropic_sweep(const Eigen::Ref<const Matrix>& keys,
+                                                const Eigen::Ref<const Vector>& q,
+                                                const std::vector<double>& eps_values,
+                                                const EntropicOptions& options) {
+  VASHISTA_CHECK(!eps_values.empty(), ErrorKind::bad_input, "entropic_hull: sweep: no eps values");
+  for (double eps : eps_values) check_eps(eps);
+  const Problem pb(keys, q);
+  std::vector<std::size_t> order(eps_values.size());
+  for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return eps_values[a] > eps_values[b]; });
+  std::vector<double> targets;
+  for (std::size_t j : order) targets.push_back(eps_values[j]);
+  std::vector<EntropicSolve> out(eps_values.size());
+  run_path(pb, targets, order, out, options);
+  return out;
+}
+
+TailEstimate entropic_log_mass_outside(const Eigen::Ref<const Matrix>& keys, const EntropicSolve& solve,
+                                       const std::vector<Index>& face) {
+  VASHISTA_CHECK(solve.log_p.size() == keys.rows() && solve.y.size() == keys.cols(), ErrorKind::bad_input,
+                 "entropic_hull: log_mass_outside: the solve does not belong to these keys ({} x {})", keys.rows(),
+                 keys.cols());
+  const Problem pb(keys, solve.x);  // q is not used by the tail
+  return tail_of(pb, solve.log_p, solve.y, solve.y_error, solve.eps, face);
+}
+
+bool tail_comparable(const EntropicSolve& solve, double max_log_error) {
+  return solve.status == EntropicStatus::converged && std::isfinite(solve.log_tail_error) &&
+         solve.log_tail_error <= max_log_error;
+}
+
+}  // namespace vashista

@@ -1,0 +1,111 @@
+#pragma once
+// Entropic hull problem (docs/theory.md, section 2, "Entropic hull problem"; numerics: section 3).
+//
+//   P_eps: min_{p in simplex_n} 1/2 ||K^T p - q||^2 + eps sum_i p_i ln p_i      (eps = HULL regulariser:
+//          the softmax temperature divided by the attention scale; the caller converts).
+//   Unique p_eps > 0 with p_eps,i ∝ exp(<k_i, r_eps>/eps), r_eps = q - x_eps, x_eps = K^T p_eps.
+//   Dual (d variables, smooth, 1-strongly concave):
+//     max_y D(y) = -<y, q> - 1/2 ||y||^2 - eps LSE_i(-<k_i, y>/eps),   y* = x_eps - q,
+//     p(y)_i = exp(-<k_i, y>/eps - LSE),  grad D = -q - y + K^T p(y),  -hess D = I + Cov_{p(y)}(K)/eps.
+//   For the primal point p(y): primal(p(y)) - D(y) = 1/2 ||grad D(y)||^2  (algebraic identity), and by
+//   1-strong concavity ||y - y*|| <= ||grad D(y)|| = sqrt(2 gap).
+//   Since d ln p_i(y)/dy = -(k_i - E_{p(y)} k)/eps and E_p k lies in the hull,
+//     |ln p_i(y) - ln p_i(y*)| <= (||k_i - c|| + R_c) ||y - y*|| / eps   (c = key mean, R_c = max_j ||k_j - c||),
+//   so ln m_out = LSE_{i not in F} ln p_i carries the error bar
+//     log_tail_error = y_error (max_{i not in F} ||k_i - c|| + R_c)/eps + (rounding of the logits)/eps.
+//   A tail mass is compared with a bound only when log_tail_error <= max_log_tail_error
+//   (tail_comparable); otherwise it is "unresolved", never compared.
+//
+// Method: Newton on the dual with a backtracking (Armijo) line search, from a warm start. Small eps
+// needs continuation (a cold start at tiny eps fails): solve_entropic walks a geometric path from a
+// safe cold-start eps down to the target, with a secant predictor in eps (y(eps) = y* + eps x' + o(eps),
+// Theorem H3, so the predictor is first-order exact near 0). Face reduction: the Hessian sums only the
+// keys with p_i >= hessian_weight_cutoff * max_j p_j. For eps far below eps0 these are exactly the face
+// keys (p_i <= e^{-Delta/(2 eps)} outside F, Theorem H1), so a Newton step costs O(n d + |F| d^2), and
+// the inactive p_i follow in closed form from the logits. The gradient is always exact over all keys,
+// so the dropped Hessian terms (each < cutoff * diam^2/eps relative) change only the step direction,
+// never the fixed point or the certificate.
+#include "core/conventions.hpp"
+
+#include <string>
+#include <vector>
+
+namespace vashista {
+
+enum class EntropicStatus {
+  converged,  // ||grad D|| <= gradient_tolerance * scale (or at the rounding floor below 1e-11 * scale)
+  unresolved  // iteration limit or line-search stall above the floor: see message
+};
+
+const char* to_string(EntropicStatus status);
+
+struct EntropicOptions {
+  /// Stop when ||grad D(y)|| <= gradient_tolerance * scale, scale = max(||q||, max_i ||k_i||).
+  double gradient_tolerance = 1e-13;
+  /// Looser tolerance at the intermediate points of a continuation path (only warm starts).
+  double path_tolerance = 1e-7;
+  int max_newton_iterations = 100;  // per eps value
+  /// Largest ratio eps_k / eps_{k+1} between consecutive points of a continuation path.
+  double continuation_ratio = 4.0;
+  /// Keys with p_i < cutoff * max_j p_j are left out of the Hessian (face reduction, see above).
+  double hessian_weight_cutoff = 1e-20;
+  /// Face F for ln m_out(eps) = LSE_{i not in F} ln p_i; empty: log_tail stays NaN.
+  std::vector<Index> face;
+  /// tail_comparable threshold on log_tail_error (natural-log units).
+  double max_log_tail_error = 1e-6;
+};
+
+struct EntropicSolve {
+  EntropicStatus status = EntropicStatus::unresolved;
+  double eps = kNaN;                 // hull regulariser of this solve
+  Vector y;                          // dual variable (d); y* = x_eps - q
+  Vector x;                          // x_eps = K^T p(y) (d), a point of the hull
+  Vector log_p;                      // ln p_i(y) for every key (n), log domain
+  double primal_objective = kNaN;    // 1/2 ||x - q||^2 + eps sum p_i ln p_i at p(y)
+  double dual_objective = kNaN;      // D(y)
+  double duality_gap = kNaN;         // primal - dual = 1/2 ||grad D||^2 (identity, evaluated without cancellation)
+  double primal_minus_dual = kNaN;   // the same difference as computed from the two objectives (rounding-limited)
+  double gradient_norm = kNaN;       // ||grad D(y)||
+  double y_error = kNaN;             // bound on ||y - y*|| = ||x_eps(y) - x_eps||: ||grad D|| + its rounding
+  double log_tail = kNaN;            // ln m_out(eps) = LSE_{i not in F} ln p_i for options.face (NaN if none)
+  double log_tail_error = kNaN;      // error bar of log_tail (see header comment)
+  int iterations = 0;                // Newton iterations spent on this eps (path points before it included)
+  std::string message;               // why unresolved; empty when converged
+};
+
+struct TailEstimate {
+  double log_mass = kNaN;   // ln m_out = LSE_{i not in F} ln p_i (-inf when F holds every key)
+  double log_error = kNaN;  // bound on |ln m_out(y) - ln m_out(y*)| plus logit rounding
+};
+
+/// Newton on the dual at one eps from the warm start y_start (d). No continuation: use it only when
+/// y_start is a solve at a nearby eps (or eps is large). keys: n x d (n >= 1), q: d.
+EntropicSolve solve_entropic_from(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
+                                  double eps, const Eigen::Ref<const Vector>& y_start,
+                                  const EntropicOptions& options = {});
+
+/// One eps, with continuation from entropic_cold_start_eps(keys, q) (cold start y = mean(k) - q).
+EntropicSolve solve_entropic(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q, double eps,
+                             const EntropicOptions& options = {});
+
+/// Many eps values (any order, > 0) along ONE continuation path, descending; results in the order of
+/// `eps_values`. Intermediate path points are inserted only where consecutive values are more than
+/// continuation_ratio apart, so a sweep costs about one solve at its smallest eps plus a few Newton
+/// iterations per reported value.
+std::vector<EntropicSolve> solve_entropic_sweep(const Eigen::Ref<const Matrix>& keys,
+                                                const Eigen::Ref<const Vector>& q,
+                                                const std::vector<double>& eps_values,
+                                                const EntropicOptions& options = {});
+
+/// The eps at which a cold start (y = mean(k) - q) is safe: R max(R, ||q - mean(k)||), R = max_i ||k_i - mean(k)||.
+double entropic_cold_start_eps(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q);
+
+/// ln m_out(eps) = LSE_{i not in F} ln p_i of a solve, with its error bar (header comment).
+TailEstimate entropic_log_mass_outside(const Eigen::Ref<const Matrix>& keys, const EntropicSolve& solve,
+                                       const std::vector<Index>& face);
+
+/// True when the solve converged and its tail error bar is at most max_log_error: only then may its
+/// ln m_out be compared with a bound.
+bool tail_comparable(const EntropicSolve& solve, double max_log_error);
+
+}  // namespace vashista
