@@ -309,8 +309,10 @@ TailEstimate entropic_log_mass_outside(const Eigen::Ref<const Matrix>& keys, con
 }
 
 bool tail_comparable(const EntropicSolve& solve, double max_log_error) {
-  return solve.status == EntropicStatus::converged && std::isfinite(solve.log_tail_error) &&
-         solve.log_tail_error <= max_log_error;
+  if (solve.status != EntropicStatus::converged || std::isnan(solve.log_tail)) return false;
+  if (solve.log_tail == -kInf) return true;
+  return std::isfinite(solve.log_tail_error) &&
+         solve.log_tail_error <= max_log_error * std::max(1.0, std::abs(solve.log_tail));
 }
 
 }  // namespace vashista

@@ -13,8 +13,11 @@
 //     |ln p_i(y) - ln p_i(y*)| <= (||k_i - c|| + R_c) ||y - y*|| / eps   (c = key mean, R_c = max_j ||k_j - c||),
 //   so ln m_out = LSE_{i not in F} ln p_i carries the error bar
 //     log_tail_error = y_error (max_{i not in F} ||k_i - c|| + R_c)/eps + (rounding of the logits)/eps.
-//   A tail mass is compared with a bound only when log_tail_error <= max_log_tail_error
-//   (tail_comparable); otherwise it is "unresolved", never compared.
+//   A tail mass is compared with a bound only when log_tail_error <= max_log_tail_error * max(1, |log_tail|)
+//   (tail_comparable); otherwise it is "unresolved", never compared. The test is relative to |ln m_out|:
+//   at eps -> 0 the out-of-face logits -lambda_i/eps are huge and y (stored in double) fixes them only to
+//   a relative accuracy ~ u ||y|| ||k|| / lambda_i, so an absolute bar grows like 1/eps while ln m_out
+//   itself does too; e.g. ln m_out = -7e7 +- 1e-4 is a fully resolved tail of e^{-7e7}.
 //
 // Method: Newton on the dual with a backtracking (Armijo) line search, from a warm start. Small eps
 // needs continuation (a cold start at tiny eps fails): solve_entropic walks a geometric path from a
@@ -51,7 +54,7 @@ struct EntropicOptions {
   double hessian_weight_cutoff = 1e-20;
   /// Face F for ln m_out(eps) = LSE_{i not in F} ln p_i; empty: log_tail stays NaN.
   std::vector<Index> face;
-  /// tail_comparable threshold on log_tail_error (natural-log units).
+  /// tail_comparable threshold: log_tail_error <= max_log_tail_error * max(1, |log_tail|).
   double max_log_tail_error = 1e-6;
 };
 
@@ -104,8 +107,9 @@ double entropic_cold_start_eps(const Eigen::Ref<const Matrix>& keys, const Eigen
 TailEstimate entropic_log_mass_outside(const Eigen::Ref<const Matrix>& keys, const EntropicSolve& solve,
                                        const std::vector<Index>& face);
 
-/// True when the solve converged and its tail error bar is at most max_log_error: only then may its
-/// ln m_out be compared with a bound.
+/// True when the solve converged and its tail error bar is at most max_log_error * max(1, |log_tail|)
+/// (relative, see above): only then may its ln m_out be compared with a bound. False when no face
+/// was given (log_tail NaN). A tail of -inf (F holds every key) is comparable.
 bool tail_comparable(const EntropicSolve& solve, double max_log_error);
 
 }  // namespace vashista

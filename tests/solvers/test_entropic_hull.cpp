@@ -1,0 +1,177 @@
+// Entropic hull problem (docs/theory.md, sections 2-3): brute-force primal, duality gap, KKT,
+// continuation to eps = 1e-4 eps0 on planted instances.
+#include "bounds/face_geometry.hpp"
+#include "bounds/theorem_h1.hpp"
+#include "core/error.hpp"
+#include "solvers/entropic_hull.hpp"
+#include "solvers/test_entropic_planted.hpp"
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace vashista;
+
+namespace {
+
+// Brute-force primal: entropic mirror descent in long double,
+//   ln p <- (1 - eta eps) ln p - eta K (K^T p - q), renormalised, eta = 1/L, L = max_i ||k_i||^2
+// (relative smoothness w.r.t. the entropy). Linear rate (1 - eps/L). Returns ln p.
+std::vector<long double> mirror_descent(const Matrix& k, const Vector& q, double eps, int iterations) {
+  const Index n = k.rows(), d = k.cols();
+  long double big = 0;
+  for (Index i = 0; i < n; ++i) big = std::max<long double>(big, k.row(i).squaredNorm());
+  const long double eta = 1.0L / big;
+  std::vector<long double> lp(n, -std::log(static_cast<long double>(n))), x(d);
+  for (int it = 0; it < iterations; ++it) {
+    std::fill(x.begin(), x.end(), 0.0L);
+    for (Index i = 0; i < n; ++i) {
+      const long double pi = std::exp(lp[i]);
+      for (Index c = 0; c < d; ++c) x[c] += pi * k(i, c);
+    }
+    long double top = -1e300L;
+    for (Index i = 0; i < n; ++i) {
+      long double gi = 0;
+      for (Index c = 0; c < d; ++c) gi += k(i, c) * (x[c] - q[c]);
+      lp[i] = (1 - eta * eps) * lp[i] - eta * gi;
+      top = std::max(top, lp[i]);
+    }
+    long double s = 0;
+    for (Index i = 0; i < n; ++i) s += std::exp(lp[i] - top);
+    const long double lse = top + std::log(s);
+    for (Index i = 0; i < n; ++i) lp[i] -= lse;
+  }
+  return lp;
+}
+
+}  // namespace
+
+TEST_CASE("entropic: matches a brute-force long-double mirror-descent primal solve at small n") {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> normal;
+  for (int trial = 0; trial < 4; ++trial) {
+    const Index n = 6, d = 3;
+    Matrix k(n, d);
+    Vector q(d);
+    for (Index i = 0; i < n; ++i)
+      for (Index c = 0; c < d; ++c) k(i, c) = normal(rng);
+    for (Index c = 0; c < d; ++c) q[c] = 2 * normal(rng);
+    for (double eps : {1.0, 0.2, 0.05}) {
+      const EntropicSolve s = solve_entropic(k, q, eps);
+      REQUIRE(s.status == EntropicStatus::converged);
+      const auto lp = mirror_descent(k, q, eps, 60000);
+      for (Index i = 0; i < n; ++i) CHECK(s.log_p[i] == doctest::Approx(static_cast<double>(lp[i])).epsilon(1e-9));
+      CHECK(std::abs(s.log_p.array().exp().sum() - 1) < 1e-14);
+    }
+  }
+}
+
+TEST_CASE("entropic: duality gap is >= 0, equals primal - dual and goes to 0; KKT p_i ∝ exp(<k_i, r>/eps)") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  const Index n = 200, d = 16;
+  Matrix k(n, d);
+  Vector q(d);
+  for (Index i = 0; i < n; ++i)
+    for (Index c = 0; c < d; ++c) k(i, c) = normal(rng);
+  for (Index c = 0; c < d; ++c) q[c] = 3 * normal(rng);
+  const double eps = 0.5;
+  EntropicOptions o;
+  const Vector y0 = k.colwise().mean().transpose() - q;
+  double previous = kInf;
+  for (int iters : {0, 1, 2, 3, 5, 8, 30}) {
+    o.max_newton_iterations = iters;
+    const EntropicSolve s = solve_entropic_from(k, q, eps, y0, o);
+    CHECK(s.duality_gap >= 0);
+    CHECK(s.primal_minus_dual >= -1e-13);
+    // the two objectives are computed separately: their difference carries rounding ~ n u (|P| + |D|)
+    const double rounding = static_cast<double>(n) * 1.2e-16 * (std::abs(s.primal_objective) + std::abs(s.dual_objective));
+    INFO("P = " << s.primal_objective << " D = " << s.dual_objective << " P-D = " << s.primal_minus_dual);
+    CHECK(std::abs(s.primal_minus_dual - s.duality_gap) <= rounding);
+    CHECK(s.duality_gap <= previous * (1 + 1e-12));
+    previous = s.duality_gap;
+  }
+  CHECK(previous < 1e-26);
+  o.max_newton_iterations = 100;
+  const EntropicSolve s = solve_entropic_from(k, q, eps, y0, o);
+  REQUIRE(s.status == EntropicStatus::converged);
+  // KKT: ln p_i - <k_i, r_eps>/eps is the same constant for every i (r_eps = q - x_eps)
+  const Vector r = q - s.x;
+  const Vector c = s.log_p - k * r / eps;
+  CHECK(c.maxCoeff() - c.minCoeff() < 1e-11);
+  // y* = x_eps - q
+  CHECK((s.y - (s.x - q)).norm() < 1e-12);
+}
+
+TEST_CASE("entropic: continuation reaches eps = 1e-4 eps0 on planted instances; x_eps -> x*") {
+  std::mt19937_64 rng(17);
+  for (int trial = 0; trial < 6; ++trial) {
+    const Index n = 64 + 32 * trial, d = 8, m = 2 + trial % 5;
+    const auto pl = testing::make_planted(rng, n, d, m, 1.0, 0.3, 2.0);
+    const auto& h = pl.projection;
+    const FaceGeometry geo = face_geometry(pl.keys, h.face);
+    const double eps0 = theorem_h1_eps0(h.delta, geo.d_max, n);
+    REQUIRE(eps0 > 0);
+    EntropicOptions o;
+    o.face = h.face;
+    std::vector<double> eps_values;
+    for (double f : {1.0, 1e-1, 1e-2, 1e-3, 1e-4}) eps_values.push_back(f * eps0);
+    const auto solves = solve_entropic_sweep(pl.keys, pl.q, eps_values, o);
+    for (std::size_t j = 0; j < solves.size(); ++j) {
+      const EntropicSolve& s = solves[j];
+      INFO("trial " << trial << " eps/eps0 = " << eps_values[j] / eps0 << " " << s.message);
+      CHECK(s.status == EntropicStatus::converged);
+      CHECK(s.eps == eps_values[j]);
+      CHECK(tail_comparable(s, 1e-6));
+      CHECK(s.log_tail < -h.delta / (2 * s.eps));                    // far below: Theorem H1's rate
+      CHECK((s.x - h.x).norm() <= std::sqrt(2 * s.eps * std::log(static_cast<double>(n))) + 1e-12);  // 1/2 rho^2 <= eps ln n
+      const TailEstimate t = entropic_log_mass_outside(pl.keys, s, h.face);
+      CHECK(t.log_mass == s.log_tail);
+      CHECK(t.log_error == s.log_tail_error);
+    }
+  }
+}
+
+TEST_CASE("entropic: a sweep returns the same solutions as single solves, in input order") {
+  std::mt19937_64 rng(23);
+  const auto pl = testing::make_planted(rng, 100, 6, 3, 0.8, 0.5, 1.5);
+  EntropicOptions o;
+  o.face = pl.projection.face;
+  const std::vector<double> eps{1e-3, 0.3, 1e-5, 3e-2};
+  const auto sweep = solve_entropic_sweep(pl.keys, pl.q, eps, o);
+  for (std::size_t j = 0; j < eps.size(); ++j) {
+    const EntropicSolve single = solve_entropic(pl.keys, pl.q, eps[j], o);
+    REQUIRE(single.status == EntropicStatus::converged);
+    REQUIRE(sweep[j].status == EntropicStatus::converged);
+    CHECK(sweep[j].eps == eps[j]);
+    CHECK((sweep[j].x - single.x).norm() < 1e-11);
+    CHECK(sweep[j].log_tail == doctest::Approx(single.log_tail).epsilon(1e-8));
+  }
+}
+
+TEST_CASE("entropic: degenerate inputs (n = 1, duplicate keys, q inside the hull) and bad input") {
+  Matrix one(1, 3);
+  one << 1, 2, 3;
+  Vector q(3);
+  q << 0, 0, 0;
+  const EntropicSolve s1 = solve_entropic(one, q, 1e-6);
+  CHECK(s1.status == EntropicStatus::converged);
+  CHECK(s1.log_p[0] == doctest::Approx(0.0).scale(1.0));
+  CHECK((s1.x - one.row(0).transpose()).norm() < 1e-14);
+
+  Matrix dup(3, 2);
+  dup << 1, 0, 1, 0, -1, 0;
+  Vector qi(2);
+  qi << 0.0, 0.5;
+  EntropicOptions o;
+  const EntropicSolve s2 = solve_entropic(dup, qi, 1e-3, o);
+  CHECK(s2.status == EntropicStatus::converged);
+  CHECK(s2.log_p[0] == doctest::Approx(s2.log_p[1]).epsilon(1e-12));  // duplicates share their mass
+
+  CHECK_THROWS_AS(solve_entropic(dup, qi, 0.0), Error);
+  Vector bad(3);
+  bad << 0, 0, 0;
+  CHECK_THROWS_AS(solve_entropic(dup, bad, 1.0), Error);
+}
