@@ -25,6 +25,27 @@ struct KernelOutputs {
   Matrix tail_bound;                             // E x m (the kernel's certificate of m_out)
 };
 
+/// Optional planted truth of a synthetic stream (stream attributes `planted_*`, written by
+/// `vashista gen`; docs/trace-format.md "Planted truth"). Indices are 0-based key rows.
+///   model "softmax": the face F has exactly tied top scores for every query and
+///                    delta[j] = min_{i not in F} (s_max - s_i) for query j (score units);
+///   model "hull":    keys of F lie on the hyperplane <u, x> = offset (u = normal_sign * e_axis), every
+///                    other key has <u, k_i> = offset - g_i with g_i >= gap_min; query j is
+///                    q_j = sum_{f} weights(j, f) k_{F_f} + t[j] u, so lambda_i = t[j] g_i and
+///                    delta[j] = t[j] * min_i g_i (raw units).
+struct PlantedTruth {
+  std::string model;              // "softmax" or "hull"
+  std::vector<int64_t> face;      // planted_face [|F|], sorted
+  std::vector<double> delta;      // planted_delta [m]
+  double gap_min = kNaN;          // planted_gap_min: the requested gap (score units / raw g_min)
+  // hull model only
+  std::vector<double> t;          // planted_t [m]
+  Matrix weights;                 // planted_weights [m, |F|], rows in the open simplex
+  int normal_axis = -1;           // planted_normal_axis
+  double normal_sign = kNaN;      // planted_normal_sign (+1 or -1)
+  double offset = kNaN;           // planted_offset (the face hyperplane <u, x> = offset)
+};
+
 /// One attention stream: one layer, one KV head, one sequence (`/streams/<name>`).
 struct Stream {
   std::string name;                // group name under /streams
@@ -38,6 +59,7 @@ struct Stream {
   std::vector<int32_t> query_head;    // [m] or empty
   std::vector<int64_t> position;      // [m] or empty
   std::optional<KernelOutputs> kernel;
+  std::optional<PlantedTruth> planted;  // synthetic traces only
 
   Index num_keys() const { return keys.rows(); }
   Index dim() const { return keys.cols(); }

@@ -1,0 +1,134 @@
+#pragma once
+// Atomic output files: every output is written to a temporary file in the same directory as its
+// final path and renamed into place only when complete (rename(2) is atomic within a directory).
+// A failed or interrupted run therefore never leaves a partial output file behind.
+//
+// Live temporaries are kept in a fixed-size, lock-free registry so that a SIGINT handler can
+// remove them with unlink(2) only (remove_pending_temporaries(), async-signal-safe enough).
+// TemporaryPath and the registry are header-only so that libraries that do not link
+// vashista_report (e.g. the trace writer, which lets HDF5 write the temporary) can use them.
+#include "core/error.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <ostream>
+#include <random>
+#include <string>
+
+namespace vashista {
+
+namespace detail {
+
+/// One registry slot: state 0 = free, 1 = being written, 2 = holds a live temporary path.
+struct PendingSlot {
+  std::atomic<int> state{0};
+  char path[4096] = {};
+};
+constexpr std::size_t kMaxPendingTemporaries = 64;
+
+inline std::array<PendingSlot, kMaxPendingTemporaries>& pending_slots() {
+  static std::array<PendingSlot, kMaxPendingTemporaries> slots;
+  return slots;
+}
+
+/// Registers `path`; returns the slot index, or -1 when the registry is full or the path too long
+/// (the file is then still removed by its owner, just not by a signal handler).
+inline int register_pending(const std::string& path) {
+  if (path.size() + 1 > sizeof(PendingSlot::path)) return -1;
+  auto& slots = pending_slots();
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    int expected = 0;
+    if (slots[i].state.compare_exchange_strong(expected, 1)) {
+      std::memcpy(slots[i].path, path.c_str(), path.size() + 1);
+      slots[i].state.store(2);
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+inline void unregister_pending(int slot) {
+  if (slot >= 0) pending_slots()[static_cast<std::size_t>(slot)].state.store(0);
+}
+
+}  // namespace detail
+
+/// Unlinks every registered live temporary. Only unlink(2) and atomics: callable from a SIGINT
+/// handler before _exit(130).
+inline void remove_pending_temporaries() noexcept {
+  for (auto& slot : detail::pending_slots()) {
+    if (slot.state.load() == 2) ::unlink(slot.path);
+  }
+}
+
+/// A registered temporary path next to `final_path` ("<final>.tmp-<pid>-<random>"). The owner
+/// writes it by any means, then commit() renames it onto final_path. The destructor removes the
+/// temporary when commit() was not reached (error, exception).
+class TemporaryPath {
+ public:
+  explicit TemporaryPath(std::string final_path) : final_(std::move(final_path)) {
+    VASHISTA_CHECK(!final_.empty(), ErrorKind::usage, "empty output file name");
+    std::random_device rd;
+    temp_ = fmt::format("{}.tmp-{}-{:08x}", final_, static_cast<long>(::getpid()), rd());
+    slot_ = detail::register_pending(temp_);
+  }
+  TemporaryPath(const TemporaryPath&) = delete;
+  TemporaryPath& operator=(const TemporaryPath&) = delete;
+  ~TemporaryPath() {
+    if (!committed_) ::unlink(temp_.c_str());
+    detail::unregister_pending(slot_);
+  }
+
+  const std::string& path() const { return temp_; }
+  const std::string& final_path() const { return final_; }
+  bool committed() const { return committed_; }
+
+  /// Renames the temporary onto the final path; Error(io) when that fails (temporary removed).
+  void commit() {
+    VASHISTA_CHECK(!committed_, ErrorKind::internal, "{}: committed twice", final_);
+    if (std::rename(temp_.c_str(), final_.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(temp_.c_str());
+      VASHISTA_FAIL(ErrorKind::io, "{}: cannot rename temporary file into place: {}", final_, std::strerror(err));
+    }
+    committed_ = true;
+  }
+
+ private:
+  std::string final_;
+  std::string temp_;
+  int slot_ = -1;
+  bool committed_ = false;
+};
+
+/// A text output file written atomically: write to stream(), then commit(). Opening fails at once
+/// (Error(io)) when the directory is not writable, so a bad output path fails before the work.
+/// Without commit() (exception, early return) the temporary is removed and nothing appears.
+class AtomicFile {
+ public:
+  explicit AtomicFile(const std::string& path);
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile() = default;  // TemporaryPath removes an uncommitted temporary
+
+  std::ostream& stream() { return out_; }
+  const std::string& path() const { return temp_.final_path(); }
+  /// Flushes, checks the stream, closes and renames into place. Error(io) on any write failure.
+  void commit();
+
+ private:
+  TemporaryPath temp_;
+  std::ofstream out_;
+};
+
+/// Installs a SIGINT/SIGTERM handler that removes pending temporaries and exits with 130
+/// (core/error.hpp kExitInterrupted). Idempotent.
+void install_interrupt_cleanup();
+
+}  // namespace vashista

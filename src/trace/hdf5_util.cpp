@@ -1,0 +1,431 @@
+#include "trace/hdf5_util.hpp"
+
+#include "trace/small_float.hpp"
+
+#include <mutex>
+
+namespace vashista::h5 {
+
+void silence_errors() {
+  static std::once_flag once;
+  std::call_once(once, [] { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); });
+}
+
+LinkKind link_kind(hid_t loc, const std::string& name) {
+  if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) <= 0) return LinkKind::absent;
+  H5O_info_t info;
+  if (H5Oget_info_by_name(loc, name.c_str(), &info, H5P_DEFAULT) < 0) return LinkKind::other;
+  switch (info.type) {
+    case H5O_TYPE_GROUP: return LinkKind::group;
+    case H5O_TYPE_DATASET: return LinkKind::dataset;
+    default: return LinkKind::other;
+  }
+}
+
+Handle open_group(hid_t loc, const std::string& name, const Where& where) {
+  const LinkKind kind = link_kind(loc, name);
+  VASHISTA_CHECK(kind != LinkKind::absent, ErrorKind::bad_input, "{}: {}: missing group", where.file, where.object);
+  VASHISTA_CHECK(kind == LinkKind::group, ErrorKind::bad_input, "{}: {}: is not a group", where.file, where.object);
+  Handle g = group_handle(H5Gopen2(loc, name.c_str(), H5P_DEFAULT));
+  VASHISTA_CHECK(g.valid(), ErrorKind::bad_input, "{}: {}: cannot open group (corrupt file?)", where.file, where.object);
+  return g;
+}
+
+Handle open_dataset(hid_t loc, const std::string& name, const Where& where) {
+  const LinkKind kind = link_kind(loc, name);
+  VASHISTA_CHECK(kind != LinkKind::absent, ErrorKind::bad_input, "{}: {}: missing dataset", where.file, where.object);
+  VASHISTA_CHECK(kind == LinkKind::dataset, ErrorKind::bad_input, "{}: {}: is not a dataset", where.file, where.object);
+  Handle d = dataset_handle(H5Dopen2(loc, name.c_str(), H5P_DEFAULT));
+  VASHISTA_CHECK(d.valid(), ErrorKind::bad_input, "{}: {}: cannot open dataset (corrupt file?)", where.file, where.object);
+  return d;
+}
+
+std::vector<hsize_t> dataset_dims(hid_t dataset, const Where& where) {
+  Handle space = space_handle(H5Dget_space(dataset));
+  VASHISTA_CHECK(space.valid(), ErrorKind::bad_input, "{}: {}: cannot read dataspace", where.file, where.object);
+  const H5S_class_t cls = H5Sget_simple_extent_type(space.get());
+  if (cls == H5S_SCALAR) return {};
+  VASHISTA_CHECK(cls == H5S_SIMPLE, ErrorKind::bad_input, "{}: {}: dataset has no data (null dataspace)", where.file,
+                 where.object);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  VASHISTA_CHECK(rank >= 0, ErrorKind::bad_input, "{}: {}: cannot read rank", where.file, where.object);
+  std::vector<hsize_t> dims(static_cast<size_t>(rank));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+namespace {
+
+hsize_t element_count(hid_t dataset, const Where& where) {
+  hsize_t count = 1;
+  for (hsize_t d : dataset_dims(dataset, where)) count *= d;
+  return count;
+}
+
+/// True when a 2-byte float type has the IEEE binary16 layout (what h5py writes for float16).
+bool is_binary16(hid_t type) {
+  if (H5Tget_size(type) != 2) return false;
+  size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
+  if (H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0) return false;
+  return spos == 15 && epos == 10 && esize == 5 && mpos == 0 && msize == 10 && H5Tget_ebias(type) == 15;
+}
+
+enum class RealKind { float_native, float16, bfloat16, unsupported };
+
+RealKind classify_real(hid_t dataset, std::string* name) {
+  Handle type = type_handle(H5Dget_type(dataset));
+  if (!type.valid()) {
+    *name = "unreadable type";
+    return RealKind::unsupported;
+  }
+  const H5T_class_t cls = H5Tget_class(type.get());
+  const size_t size = H5Tget_size(type.get());
+  std::optional<std::string> tag;
+  if (H5Aexists(dataset, "dtype") > 0) {
+    try {
+      tag = read_string_attribute(dataset, "dtype", Where{"", ""});
+    } catch (const Error&) {
+      tag = "<not a string>";
+    }
+  }
+  if (cls == H5T_INTEGER && size == 2 && H5Tget_sign(type.get()) == H5T_SGN_NONE && tag && *tag == "bfloat16") {
+    *name = "bfloat16";
+    return RealKind::bfloat16;
+  }
+  if (tag && *tag == "bfloat16") {
+    *name = "dtype=\"bfloat16\" attribute on a non-uint16 dataset";
+    return RealKind::unsupported;
+  }
+  if (cls == H5T_FLOAT && (size == 8 || size == 4)) {
+    *name = size == 8 ? "float64" : "float32";
+    return RealKind::float_native;
+  }
+  if (cls == H5T_FLOAT && size == 2 && is_binary16(type.get())) {
+    *name = "float16";
+    return RealKind::float16;
+  }
+  if (cls == H5T_INTEGER) {
+    *name = fmt::format("{}int{}", H5Tget_sign(type.get()) == H5T_SGN_NONE ? "u" : "", 8 * size);
+    if (size == 2 && H5Tget_sign(type.get()) == H5T_SGN_NONE) *name += " without dtype=\"bfloat16\" attribute";
+  } else if (cls == H5T_FLOAT) {
+    *name = fmt::format("{}-bit float of non-IEEE layout", 8 * size);
+  } else {
+    *name = fmt::format("HDF5 type class {}", static_cast<int>(cls));
+  }
+  return RealKind::unsupported;
+}
+
+}  // namespace
+
+std::string dataset_dtype_name(hid_t dataset) {
+  std::string name;
+  classify_real(dataset, &name);
+  return name;
+}
+
+std::vector<double> read_real_dataset(hid_t dataset, const Where& where) {
+  std::string name;
+  const RealKind kind = classify_real(dataset, &name);
+  VASHISTA_CHECK(kind != RealKind::unsupported, ErrorKind::bad_input,
+                 "{}: {}: unsupported dtype {} (expected float64, float32, float16 or bfloat16)", where.file,
+                 where.object, name);
+  const hsize_t count = element_count(dataset, where);
+  std::vector<double> out(static_cast<size_t>(count));
+  if (count == 0) return out;
+  herr_t status = 0;
+  if (kind == RealKind::float_native) {
+    status = H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
+  } else {
+    std::vector<uint16_t> bits(static_cast<size_t>(count));
+    if (kind == RealKind::bfloat16) {
+      status = H5Dread(dataset, H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, bits.data());
+    } else {
+      // Read the 16-bit pattern unchanged (only byte order converted) and decode it ourselves.
+      Handle file_type = type_handle(H5Dget_type(dataset));
+      Handle mem_type = type_handle(H5Tcopy(file_type.get()));
+      H5Tset_order(mem_type.get(), H5Tget_order(H5T_NATIVE_UINT16));
+      status = H5Dread(dataset, mem_type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bits.data());
+    }
+    if (status >= 0) {
+      const SmallFloatFormat format = kind == RealKind::bfloat16 ? kBFloat16 : kFloat16;
+      for (size_t i = 0; i < bits.size(); ++i) out[i] = decode_small_float(bits[i], format);
+    }
+  }
+  VASHISTA_CHECK(status >= 0, ErrorKind::bad_input, "{}: {}: cannot read data (truncated or corrupt file?)",
+                 where.file, where.object);
+  return out;
+}
+
+std::vector<int64_t> read_integer_dataset(hid_t dataset, const Where& where) {
+  Handle type = type_handle(H5Dget_type(dataset));
+  VASHISTA_CHECK(type.valid() && H5Tget_class(type.get()) == H5T_INTEGER, ErrorKind::bad_input,
+                 "{}: {}: unsupported dtype (expected an integer dataset, int32 or int64)", where.file, where.object);
+  const hsize_t count = element_count(dataset, where);
+  std::vector<int64_t> out(static_cast<size_t>(count));
+  if (count == 0) return out;
+  const herr_t status = H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
+  VASHISTA_CHECK(status >= 0, ErrorKind::bad_input, "{}: {}: cannot read data (truncated or corrupt file?)",
+                 where.file, where.object);
+  return out;
+}
+
+std::string dataset_storage_description(hid_t dataset) {
+  Handle plist = plist_handle(H5Dget_create_plist(dataset));
+  if (!plist.valid()) return "?";
+  const H5D_layout_t layout = H5Pget_layout(plist.get());
+  if (layout == H5D_CONTIGUOUS) return "contiguous";
+  if (layout == H5D_COMPACT) return "compact";
+  if (layout != H5D_CHUNKED) return "?";
+  hsize_t chunk[H5S_MAX_RANK];
+  const int rank = H5Pget_chunk(plist.get(), H5S_MAX_RANK, chunk);
+  std::string text = "chunked [";
+  for (int i = 0; i < rank; ++i) text += fmt::format("{}{}", i ? "," : "", chunk[i]);
+  text += "]";
+  const int nfilters = H5Pget_nfilters(plist.get());
+  for (int i = 0; i < nfilters; ++i) {
+    unsigned flags = 0;
+    size_t nelmts = 4;
+    unsigned values[4] = {0, 0, 0, 0};
+    char fname[64] = {0};
+    unsigned config = 0;
+    const H5Z_filter_t id =
+        H5Pget_filter2(plist.get(), static_cast<unsigned>(i), &flags, &nelmts, values, sizeof(fname), fname, &config);
+    text += i == 0 ? " " : "+";
+    if (id == H5Z_FILTER_DEFLATE) {
+      text += nelmts > 0 ? fmt::format("gzip({})", values[0]) : "gzip";
+    } else if (id == H5Z_FILTER_SHUFFLE) {
+      text += "shuffle";
+    } else if (id == H5Z_FILTER_FLETCHER32) {
+      text += "fletcher32";
+    } else if (id == H5Z_FILTER_SZIP) {
+      text += "szip";
+    } else {
+      text += fmt::format("filter{}", static_cast<int>(id));
+    }
+  }
+  return text;
+}
+
+bool has_attribute(hid_t obj, const std::string& name) { return H5Aexists(obj, name.c_str()) > 0; }
+
+namespace {
+
+Handle open_attribute(hid_t obj, const std::string& name, const Where& where) {
+  Handle attr = attr_handle(H5Aopen(obj, name.c_str(), H5P_DEFAULT));
+  VASHISTA_CHECK(attr.valid(), ErrorKind::bad_input, "{}: {}: cannot open attribute '{}'", where.file, where.object,
+                 name);
+  return attr;
+}
+
+std::vector<hsize_t> attribute_dims(hid_t attr) {
+  Handle space = space_handle(H5Aget_space(attr));
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<size_t>(rank > 0 ? rank : 0));
+  if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return dims;
+}
+
+hsize_t attribute_count(hid_t attr) {
+  Handle space = space_handle(H5Aget_space(attr));
+  if (H5Sget_simple_extent_type(space.get()) == H5S_NULL) return 0;
+  hsize_t count = 1;
+  for (hsize_t d : attribute_dims(attr)) count *= d;
+  return count;
+}
+
+}  // namespace
+
+std::optional<std::string> read_string_attribute(hid_t obj, const std::string& name, const Where& where) {
+  if (!has_attribute(obj, name)) return std::nullopt;
+  Handle attr = open_attribute(obj, name, where);
+  Handle type = type_handle(H5Aget_type(attr.get()));
+  VASHISTA_CHECK(H5Tget_class(type.get()) == H5T_STRING, ErrorKind::bad_input,
+                 "{}: {}: attribute '{}' is not a string", where.file, where.object, name);
+  VASHISTA_CHECK(attribute_count(attr.get()) == 1, ErrorKind::bad_input,
+                 "{}: {}: attribute '{}' must hold one string", where.file, where.object, name);
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem = type_handle(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+    char* text = nullptr;
+    VASHISTA_CHECK(H5Aread(attr.get(), mem.get(), &text) >= 0, ErrorKind::bad_input,
+                   "{}: {}: cannot read attribute '{}'", where.file, where.object, name);
+    std::string value = text != nullptr ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  const size_t size = H5Tget_size(type.get());
+  std::string buffer(size + 1, '\0');
+  Handle mem = type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_size(mem.get(), size + 1);
+  H5Tset_strpad(mem.get(), H5T_STR_NULLTERM);
+  VASHISTA_CHECK(H5Aread(attr.get(), mem.get(), buffer.data()) >= 0, ErrorKind::bad_input,
+                 "{}: {}: cannot read attribute '{}'", where.file, where.object, name);
+  buffer.resize(std::char_traits<char>::length(buffer.c_str()));
+  return buffer;
+}
+
+std::optional<int64_t> read_int_attribute(hid_t obj, const std::string& name, const Where& where) {
+  auto values = read_int_array_attribute(obj, name, where);
+  if (!values) return std::nullopt;
+  VASHISTA_CHECK(values->size() == 1, ErrorKind::bad_input, "{}: {}: attribute '{}' must hold one integer",
+                 where.file, where.object, name);
+  return values->front();
+}
+
+std::optional<std::vector<int64_t>> read_int_array_attribute(hid_t obj, const std::string& name, const Where& where) {
+  if (!has_attribute(obj, name)) return std::nullopt;
+  Handle attr = open_attribute(obj, name, where);
+  Handle type = type_handle(H5Aget_type(attr.get()));
+  VASHISTA_CHECK(H5Tget_class(type.get()) == H5T_INTEGER, ErrorKind::bad_input,
+                 "{}: {}: attribute '{}' is not an integer", where.file, where.object, name);
+  std::vector<int64_t> values(static_cast<size_t>(attribute_count(attr.get())));
+  if (!values.empty()) {
+    VASHISTA_CHECK(H5Aread(attr.get(), H5T_NATIVE_INT64, values.data()) >= 0, ErrorKind::bad_input,
+                   "{}: {}: cannot read attribute '{}'", where.file, where.object, name);
+  }
+  return values;
+}
+
+std::optional<std::pair<std::vector<double>, std::vector<hsize_t>>> read_real_array_attribute(
+    hid_t obj, const std::string& name, const Where& where) {
+  if (!has_attribute(obj, name)) return std::nullopt;
+  Handle attr = open_attribute(obj, name, where);
+  Handle type = type_handle(H5Aget_type(attr.get()));
+  const H5T_class_t cls = H5Tget_class(type.get());
+  VASHISTA_CHECK(cls == H5T_FLOAT || cls == H5T_INTEGER, ErrorKind::bad_input,
+                 "{}: {}: attribute '{}' is not a number", where.file, where.object, name);
+  std::vector<double> values(static_cast<size_t>(attribute_count(attr.get())));
+  if (!values.empty()) {
+    VASHISTA_CHECK(H5Aread(attr.get(), H5T_NATIVE_DOUBLE, values.data()) >= 0, ErrorKind::bad_input,
+                   "{}: {}: cannot read attribute '{}'", where.file, where.object, name);
+  }
+  return std::make_pair(std::move(values), attribute_dims(attr.get()));
+}
+
+std::optional<double> read_double_attribute(hid_t obj, const std::string& name, const Where& where) {
+  auto values = read_real_array_attribute(obj, name, where);
+  if (!values) return std::nullopt;
+  VASHISTA_CHECK(values->first.size() == 1, ErrorKind::bad_input, "{}: {}: attribute '{}' must hold one number",
+                 where.file, where.object, name);
+  return values->first.front();
+}
+
+namespace {
+
+void replace_attribute(hid_t obj, const std::string& name) {
+  if (H5Aexists(obj, name.c_str()) > 0) H5Adelete(obj, name.c_str());
+}
+
+void write_attribute_raw(hid_t obj, const std::string& name, hid_t type, hid_t space, const void* data) {
+  replace_attribute(obj, name);
+  Handle attr = attr_handle(H5Acreate2(obj, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT));
+  VASHISTA_CHECK(attr.valid() && H5Awrite(attr.get(), type, data) >= 0, ErrorKind::io,
+                 "cannot write attribute '{}'", name);
+}
+
+}  // namespace
+
+void write_string_attribute(hid_t obj, const std::string& name, const std::string& value) {
+  // Variable-length UTF-8, as h5py writes Python str (h5py reads it back as str, not bytes).
+  Handle type = type_handle(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  Handle space = space_handle(H5Screate(H5S_SCALAR));
+  const char* text = value.c_str();
+  write_attribute_raw(obj, name, type.get(), space.get(), &text);
+}
+
+void write_int_attribute(hid_t obj, const std::string& name, int64_t value) {
+  Handle space = space_handle(H5Screate(H5S_SCALAR));
+  replace_attribute(obj, name);
+  Handle attr = attr_handle(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  VASHISTA_CHECK(attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_INT64, &value) >= 0, ErrorKind::io,
+                 "cannot write attribute '{}'", name);
+}
+
+void write_double_attribute(hid_t obj, const std::string& name, double value) {
+  Handle space = space_handle(H5Screate(H5S_SCALAR));
+  replace_attribute(obj, name);
+  Handle attr = attr_handle(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  VASHISTA_CHECK(attr.valid() && H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, &value) >= 0, ErrorKind::io,
+                 "cannot write attribute '{}'", name);
+}
+
+void write_int_array_attribute(hid_t obj, const std::string& name, const std::vector<int64_t>& values) {
+  const hsize_t dims[1] = {values.size()};
+  Handle space = space_handle(values.empty() ? H5Screate(H5S_NULL) : H5Screate_simple(1, dims, nullptr));
+  replace_attribute(obj, name);
+  Handle attr = attr_handle(H5Acreate2(obj, name.c_str(), H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  VASHISTA_CHECK(attr.valid(), ErrorKind::io, "cannot write attribute '{}'", name);
+  if (!values.empty()) {
+    VASHISTA_CHECK(H5Awrite(attr.get(), H5T_NATIVE_INT64, values.data()) >= 0, ErrorKind::io,
+                   "cannot write attribute '{}'", name);
+  }
+}
+
+void write_double_array_attribute(hid_t obj, const std::string& name, const std::vector<double>& values,
+                                  const std::vector<hsize_t>& dims) {
+  Handle space = space_handle(values.empty() ? H5Screate(H5S_NULL)
+                                             : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  replace_attribute(obj, name);
+  Handle attr = attr_handle(H5Acreate2(obj, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  VASHISTA_CHECK(attr.valid(), ErrorKind::io, "cannot write attribute '{}'", name);
+  if (!values.empty()) {
+    VASHISTA_CHECK(H5Awrite(attr.get(), H5T_NATIVE_DOUBLE, values.data()) >= 0, ErrorKind::io,
+                   "cannot write attribute '{}'", name);
+  }
+}
+
+namespace {
+
+struct CopyContext {
+  hid_t dst;
+  const Where* where;
+  std::string failed;
+};
+
+herr_t copy_one_attribute(hid_t src, const char* name, const H5A_info_t*, void* data) {
+  auto* ctx = static_cast<CopyContext*>(data);
+  Handle attr = attr_handle(H5Aopen(src, name, H5P_DEFAULT));
+  Handle type = type_handle(H5Aget_type(attr.get()));
+  Handle space = space_handle(H5Aget_space(attr.get()));
+  if (!attr.valid() || !type.valid() || !space.valid()) {
+    ctx->failed = name;
+    return -1;
+  }
+  const hssize_t count = H5Sget_simple_extent_npoints(space.get());
+  std::vector<unsigned char> buffer(H5Tget_size(type.get()) * static_cast<size_t>(count > 0 ? count : 0) + 1);
+  if (count > 0 && H5Aread(attr.get(), type.get(), buffer.data()) < 0) {
+    ctx->failed = name;
+    return -1;
+  }
+  Handle out = attr_handle(H5Acreate2(ctx->dst, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+  const bool ok = out.valid() && (count <= 0 || H5Awrite(out.get(), type.get(), buffer.data()) >= 0);
+  if (count > 0 && H5Tdetect_class(type.get(), H5T_VLEN) > 0) {
+    H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, buffer.data());
+  } else if (count > 0 && H5Tis_variable_str(type.get()) > 0) {
+    H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, buffer.data());
+  }
+  if (!ok) {
+    ctx->failed = name;
+    return -1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void copy_attributes(hid_t src, hid_t dst, const Where& where) {
+  CopyContext ctx{dst, &where, {}};
+  hsize_t index = 0;
+  const herr_t status = H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_NATIVE, &index, copy_one_attribute, &ctx);
+  VASHISTA_CHECK(status >= 0, ErrorKind::io, "{}: {}: cannot copy attribute '{}'", where.file, where.object,
+                 ctx.failed);
+}
+
+void check_io(herr_t status, const std::string& file, const std::string& what) {
+  VASHISTA_CHECK(status >= 0, ErrorKind::io, "{}: {}", file, what);
+}
+
+}  // namespace vashista::h5

@@ -1,0 +1,46 @@
+#pragma once
+// Storage dtypes of trace v1 (docs/trace-format.md): float64, float32, float16 (IEEE binary16,
+// h5py's 16-bit float type) and bfloat16 (stored as uint16 with dataset attribute dtype="bfloat16").
+// Every value is converted to double on read; quantize() gives the double a value becomes after a
+// write/read round trip, so in-memory data can be made identical to what a file will hold.
+#include "core/error.hpp"
+#include "trace/small_float.hpp"
+
+#include <string>
+
+namespace vashista {
+
+enum class StorageDtype { float64, float32, float16, bfloat16 };
+
+inline const char* to_string(StorageDtype dtype) {
+  switch (dtype) {
+    case StorageDtype::float64: return "float64";
+    case StorageDtype::float32: return "float32";
+    case StorageDtype::float16: return "float16";
+    case StorageDtype::bfloat16: return "bfloat16";
+  }
+  return "?";
+}
+
+/// "float64" | "float32" | "float16" | "bfloat16" (also "f64", "f32", "f16", "bf16");
+/// Error(usage) otherwise.
+inline StorageDtype parse_storage_dtype(const std::string& text) {
+  if (text == "float64" || text == "f64" || text == "double") return StorageDtype::float64;
+  if (text == "float32" || text == "f32" || text == "float") return StorageDtype::float32;
+  if (text == "float16" || text == "f16" || text == "half") return StorageDtype::float16;
+  if (text == "bfloat16" || text == "bf16") return StorageDtype::bfloat16;
+  VASHISTA_FAIL(ErrorKind::usage, "unknown storage dtype '{}' (expected float64, float32, float16 or bfloat16)", text);
+}
+
+/// The value a double takes after being stored in `dtype` and read back (round to nearest even).
+inline double quantize(double value, StorageDtype dtype) {
+  switch (dtype) {
+    case StorageDtype::float64: return value;
+    case StorageDtype::float32: return static_cast<double>(static_cast<float>(value));
+    case StorageDtype::float16: return float16_to_double(double_to_float16(value));
+    case StorageDtype::bfloat16: return bfloat16_to_double(double_to_bfloat16(value));
+  }
+  return value;
+}
+
+}  // namespace vashista
