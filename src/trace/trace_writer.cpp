@@ -262,9 +262,7 @@ Handle create_file(const TemporaryPath& temp) {
 }
 
 void close_file(Handle& file, const TemporaryPath& temp) {
-  const hid_t id = file.get();
-  Handle released;
-  file = std::move(released);  // take ownership away so that H5Fclose's status can be checked
+  const hid_t id = file.release();  // closed here so that H5Fclose's status can be checked
   h5::check_io(H5Fclose(id), temp.final_path(), "cannot finish writing the file (disk full?)");
 }
 
