@@ -57,7 +57,26 @@ struct Eval {
   double dual = 0;       // D(y)
   double grad_norm = 0;
   double noise = 0;      // rounding level of D(y)
+  double grad_noise = 0; // rounding level of grad D(y) (gradient_noise)
 };
+
+// Rounding level of grad D(y) = K^T p(y) - q - y: the sums (K^T p over n terms, q, y) plus the logit
+// rounding amplified by 1/eps: |fl<k_i, y> - <k_i, y>| <~ (sqrt(d) + 2) u ||k_i|| ||y|| (Higham, probabilistic
+// form) perturbs ln p_i by da = that / eps and x = K^T p by <= da sum_i p_i ||k_i - x||
+// <= da (sum_i p_i ||k_i - c|| + ||c - x||). This 1/eps term is the floor of the d-variable dual at small eps.
+// The sums part alone (logits taken as exact) is what y_error adds to ||grad D||; the logit part enters
+// the tail error bar directly (2 da per ln p_i, first order), not through y_error.
+double gradient_sum_rounding(const Problem& pb, const Vector& y) {
+  const double sd = std::sqrt(static_cast<double>(pb.d()));
+  return 4 * (sd + std::log2(static_cast<double>(pb.n())) + 2) * kUnit * (pb.q.norm() + y.norm() + pb.key_max);
+}
+
+double gradient_noise(const Problem& pb, double eps, const Vector& y, const Vector& p, const Vector& x) {
+  const double sd = std::sqrt(static_cast<double>(pb.d()));
+  const double sums = gradient_sum_rounding(pb, y);
+  const double da = (sd + 2) * kUnit * pb.key_max * y.norm() / eps;
+  return sums + da * (p.dot(pb.dist_to_centre) + (pb.centre - x).norm());
+}
 
 Eval evaluate(const Problem& pb, double eps, const Vector& y) {
   Eval e;
@@ -75,6 +94,7 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y) {
   const double yq = y.dot(pb.q), yy = 0.5 * y.squaredNorm(), le = eps * e.lse;
   e.dual = -yq - yy - le;
   e.noise = 64 * kUnit * (std::abs(yq) + yy + std::abs(le) + std::abs(e.dual));
+  e.grad_noise = gradient_noise(pb, eps, y, e.p, e.x);
   return e;
 }
 
@@ -96,11 +116,6 @@ Vector newton_direction(const Problem& pb, double eps, const Eval& e, double cut
   return llt.solve(e.grad);
 }
 
-// rounding level of ||grad D||: K^T p (n terms), q and y
-double gradient_rounding(const Problem& pb, const Vector& y) {
-  return 4 * (std::sqrt(static_cast<double>(pb.d())) + std::log2(static_cast<double>(pb.n())) + 2) * kUnit *
-         (pb.q.norm() + y.norm() + pb.key_max);
-}
 
 TailEstimate tail_of(const Problem& pb, const Vector& log_p, const Vector& y, double y_error, double eps,
                      const std::vector<Index>& face) {
@@ -143,7 +158,7 @@ EntropicSolve finish(const Problem& pb, double eps, const Eval& e, int iteration
   s.duality_gap = 0.5 * e.grad_norm * e.grad_norm;
   s.primal_minus_dual = s.primal_objective - s.dual_objective;
   s.gradient_norm = e.grad_norm;
-  s.y_error = e.grad_norm + gradient_rounding(pb, e.y);
+  s.y_error = e.grad_norm + gradient_sum_rounding(pb, e.y);
   if (!options.face.empty()) {
     const TailEstimate t = tail_of(pb, e.log_p, e.y, s.y_error, eps, options.face);
     s.log_tail = t.log_mass;
@@ -165,9 +180,11 @@ struct NewtonResult {
 NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const EntropicOptions& options) {
   NewtonResult r;
   const double target = tol * pb.scale;
-  const double floor = 1e-11 * pb.scale;
   for (;;) {
     if (e.grad_norm <= target) { r.ok = true; break; }
+    // Within the (pessimistic) rounding level of the gradient: keep taking full Newton steps while each
+    // one at least halves ||grad D||; stop, converged, at the first that does not (the rounding floor).
+    const bool at_floor = e.grad_norm <= 4 * e.grad_noise;
     if (r.iterations >= options.max_newton_iterations) {
       r.message = fmt::format("entropic_hull: eps = {:.6g}: {} Newton iterations, ||grad D|| = {:.3g}", eps,
                               r.iterations, e.grad_norm);
@@ -177,6 +194,14 @@ NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const Ent
     const Vector step = newton_direction(pb, eps, e, options.hessian_weight_cutoff);
     const double slope = e.grad.dot(step);
     bool accepted = false;
+    if (at_floor) {
+      if (slope > 0 && step.allFinite()) {
+        Eval trial = evaluate(pb, eps, e.y + step);
+        if (trial.grad_norm <= 0.5 * e.grad_norm) { e = std::move(trial); continue; }
+      }
+      r.ok = true;
+      break;
+    }
     if (slope > 0 && step.allFinite()) {
       double t = 1;
       for (int k = 0; k < 60; ++k, t *= 0.5) {
@@ -193,7 +218,7 @@ NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const Ent
       }
     }
     if (!accepted) {
-      r.ok = e.grad_norm <= floor;
+      r.ok = e.grad_norm <= 16 * e.grad_noise;
       if (!r.ok) {
         r.message = fmt::format("entropic_hull: eps = {:.6g}: line search stalled at ||grad D|| = {:.3g}", eps,
                                 e.grad_norm);

@@ -36,7 +36,8 @@
 namespace vashista {
 
 enum class EntropicStatus {
-  converged,  // ||grad D|| <= gradient_tolerance * scale (or at the rounding floor below 1e-11 * scale)
+  converged,  // ||grad D|| <= max(gradient_tolerance * scale, 4 x its rounding level), or a line-search
+              // stall within 16 x the rounding level (the floor grows like 1/eps, see entropic_hull.cpp)
   unresolved  // iteration limit or line-search stall above the floor: see message
 };
 
@@ -69,7 +70,8 @@ struct EntropicSolve {
   double duality_gap = kNaN;         // primal - dual = 1/2 ||grad D||^2 (identity, evaluated without cancellation)
   double primal_minus_dual = kNaN;   // the same difference as computed from the two objectives (rounding-limited)
   double gradient_norm = kNaN;       // ||grad D(y)||
-  double y_error = kNaN;             // bound on ||y - y*|| = ||x_eps(y) - x_eps||: ||grad D|| + its rounding
+  double y_error = kNaN;             // ||y - y*|| <= ||grad D|| + rounding of its sums (logits taken as exact;
+                                     // their rounding enters log_tail_error directly, first order)
   double log_tail = kNaN;            // ln m_out(eps) = LSE_{i not in F} ln p_i for options.face (NaN if none)
   double log_tail_error = kNaN;      // error bar of log_tail (see header comment)
   int iterations = 0;                // Newton iterations spent on this eps (path points before it included)
