@@ -2,6 +2,7 @@
 // the documented exit codes (core/error.hpp, docs/cli.md).
 #include "commands.hpp"
 #include "core/error.hpp"
+#include "report/atomic_file.hpp"
 
 #include <fmt/core.h>
 
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  vashista::install_interrupt_cleanup();  // SIGINT: remove partial outputs, exit 130
   try {
     return run ? run() : 2;
   } catch (const vashista::Error& e) {

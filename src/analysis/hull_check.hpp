@@ -14,6 +14,10 @@ namespace vashista {
 /// Exact projections of every query of the stream (keys priced for the whole batch at once).
 std::vector<HullProjection> project_stream_queries(const Stream& stream);
 
+/// Theorem H1 threshold eps0 (hull units) of query j from its certified projection (uses the
+/// certified lower ends of the multipliers); NaN when the projection is not certified.
+double hull_eps0(const Stream& stream, Index j, const HullProjection& projection);
+
 /// Records of query j at each softmax temperature in `eps_values` (any order; solved from the
 /// largest to the smallest with warm starts), given its exact projection.
 std::vector<QueryRecord> check_hull_query(const Stream& stream, Index j, const HullProjection& projection,

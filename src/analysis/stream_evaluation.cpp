@@ -41,12 +41,7 @@ std::vector<QueryRecord> evaluate_stream(const Stream& stream, const EvaluationP
     std::vector<double> eps = plan.eps;
     if (plan.auto_eps) {
       QueryRecord softmax_probe = check_softmax_query(stream, j, 1.0, plan.delta);
-      double eps0_hull = kNaN;
-      if (plan.models.hull) {
-        std::vector<QueryRecord> probe =
-            check_hull_query(stream, j, projections[static_cast<size_t>(j)], {1.0}, plan.delta);
-        if (!probe.empty()) eps0_hull = probe.front().eps0;
-      }
+      const double eps0_hull = plan.models.hull ? hull_eps0(stream, j, projections[static_cast<size_t>(j)]) : kNaN;
       eps = auto_eps_range(eps0_hull, stream.scale, softmax_probe.delta, plan.auto_eps_count);
     }
     if (plan.models.softmax) {

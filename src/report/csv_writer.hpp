@@ -13,6 +13,8 @@ class CsvWriter {
  public:
   CsvWriter(std::ostream& out, std::vector<std::string> header);
   CsvWriter& cell(std::string_view text);
+  CsvWriter& cell(const char* text) { return cell(std::string_view(text)); }
+  CsvWriter& cell(const std::string& text) { return cell(std::string_view(text)); }
   CsvWriter& cell(double value);
   CsvWriter& cell(long long value);
   CsvWriter& cell(int value) { return cell(static_cast<long long>(value)); }
