@@ -30,7 +30,7 @@ fi
 [[ $missing == 0 ]] || { echo "cannot build: see MISSING above"; exit 2; }
 
 echo "== build"
-BUILD=$HERE/build
+BUILD=${VASHISTA_GPU_BUILD:-/tmp/vashista-gpu-build}
 cmake -S "$HERE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
       -DCMAKE_CUDA_COMPILER="$NVCC" > "$RESULTS/cmake.log" 2>&1 || { tail -30 "$RESULTS/cmake.log"; exit 2; }
 grep "gpu experiments" "$RESULTS/cmake.log"
