@@ -301,7 +301,6 @@ void check_inputs(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const M
   VASHISTA_CHECK(queries.cols() == keys.cols(), ErrorKind::bad_input,
                  "hull projection: query dimension {} does not match key dimension {}", queries.cols(),
                  keys.cols());
-  VASHISTA_CHECK(keys.allFinite(), ErrorKind::bad_input, "hull projection: keys: non-finite entry");
   VASHISTA_CHECK(queries.allFinite(), ErrorKind::bad_input, "hull projection: query: non-finite entry");
   VASHISTA_CHECK(visible.empty() || static_cast<Index>(visible.size()) == queries.rows(), ErrorKind::bad_input,
                  "hull projection: visible: {} prefix lengths for {} queries", visible.size(), queries.rows());
@@ -345,6 +344,11 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
   }
   key_pass(keys, active, columns, outputs, &knorm);
   int passes = 1;
+  // Finiteness of the keys is checked on their norms (an inf or NaN entry makes the norm non-finite;
+  // so does a norm beyond ~1e154, whose square overflows and which the certificate could not handle).
+  for (Index i = 0; i < max_visible; ++i)
+    VASHISTA_CHECK(std::isfinite(knorm[i]), ErrorKind::bad_input,
+                   "hull projection: keys: row {} has a non-finite entry (or its norm overflows)", i);
 
   // Initial working sets: the keys nearest q (largest <k_i, q> - 1/2 ||k_i||^2), ties by index.
 #pragma omp parallel for schedule(dynamic)
@@ -399,10 +403,11 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
       }
       const std::size_t take = std::min<std::size_t>(violators.size(),
                                                      static_cast<std::size_t>(std::max(1, options.max_added_per_pass)));
+      // Steepest-edge ranking: lambda_i / ||x - k_i|| is minus the distance of k_i beyond the plane
+      // through x with normal r, scaled by ||r||; it prefers keys that are far out, not merely long.
+      auto rate = [&](Index i) { return pr.lambda[i] / std::max(pr.dist[i], 1e-300); };
       std::partial_sort(violators.begin(), violators.begin() + static_cast<std::ptrdiff_t>(take), violators.end(),
-                        [&](Index x, Index y) {
-                          return pr.lambda[x] < pr.lambda[y] || (pr.lambda[x] == pr.lambda[y] && x < y);
-                        });
+                        [&](Index x, Index y) { return rate(x) < rate(y) || (rate(x) == rate(y) && x < y); });
       for (std::size_t t = 0; t < take; ++t) add_to_working_set(keys, st, violators[t]);
     }
   }

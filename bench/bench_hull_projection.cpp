@@ -1,0 +1,192 @@
+// Benchmark of the exact certified hull projection (solvers/hull_projection.hpp) at d = 128.
+//
+// Instances ("planted"): Gaussian keys N(0, I); 32 orthonormal directions u_j, one per query. In the
+// coordinate along u_j, a planted face F_j of 10..40 keys sits at c = 2.5; every other key is pushed to
+// at most c - 0.05 (reflected below if it was above). Then q_j = x*_j + t u_j, x*_j a random convex
+// combination of F_j, t = 2, so x*_j is the projection and F_j its face (lambda_i = t (c - <k_i, u_j>)).
+// Instances ("far"): plain Gaussian keys, q = 6 * (Gaussian direction of norm sqrt(d)): q far outside.
+//
+// Reported per benchmark (median of the repetitions): real_time per iteration = one query for the
+// single solve, one batch of 32 queries for the batch solve; counters
+//   us_per_query  time per query (batch time / 32 for the batch)
+//   pass_us       one pass K * r over the same keys (Eigen gemv), timed in the same run
+//   ratio         us_per_query / pass_us (target <= 3)
+//   key_passes    mean full passes over K per query (pass 1 + pricing passes)
+//   certified     fraction of queries certified
+#include "solvers/hull_projection.hpp"
+
+#include <benchmark/benchmark.h>
+
+#include <Eigen/QR>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <vector>
+
+using namespace vashista;
+
+namespace {
+
+constexpr Index kDim = 128;
+constexpr Index kQueries = 32;
+
+struct Instance {
+  Matrix keys;
+  Matrix queries;
+};
+
+Instance make_planted(Index n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform(0.1, 1.0);
+  Instance inst;
+  inst.keys = Matrix::NullaryExpr(n, kDim, [&](Index, Index) { return normal(rng); });
+  const Eigen::MatrixXd gauss = Eigen::MatrixXd::NullaryExpr(kDim, kQueries, [&](Index, Index) { return normal(rng); });
+  const Eigen::MatrixXd u = Eigen::HouseholderQR<Eigen::MatrixXd>(gauss).householderQ() *
+                            Eigen::MatrixXd::Identity(kDim, kQueries);  // orthonormal columns
+  const double c = 2.5, gap = 0.05, t = 2.0;
+  std::vector<Index> perm(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
+  std::shuffle(perm.begin(), perm.end(), rng);
+  std::vector<int> owner(static_cast<std::size_t>(n), -1);
+  std::vector<std::vector<Index>> faces(kQueries);
+  std::size_t next = 0;
+  for (Index j = 0; j < kQueries; ++j) {
+    const Index size = 10 + (7 * j) % 31;
+    for (Index f = 0; f < size; ++f) {
+      faces[static_cast<std::size_t>(j)].push_back(perm[next]);
+      owner[perm[next++]] = static_cast<int>(j);
+    }
+  }
+  for (Index i = 0; i < n; ++i) {
+    Vector k = inst.keys.row(i).transpose();
+    const Vector coord = u.transpose() * k;
+    Vector target = coord;
+    for (Index j = 0; j < kQueries; ++j) {
+      if (owner[static_cast<std::size_t>(i)] == j) {
+        target[j] = c;
+      } else if (coord[j] > c - gap) {
+        target[j] = c - gap - std::abs(0.5 * normal(rng));
+      }
+    }
+    k += u * (target - coord);
+    inst.keys.row(i) = k.transpose();
+  }
+  inst.queries.resize(kQueries, kDim);
+  for (Index j = 0; j < kQueries; ++j) {
+    const auto& face = faces[static_cast<std::size_t>(j)];
+    Vector w(static_cast<Index>(face.size()));
+    for (Index f = 0; f < w.size(); ++f) w[f] = uniform(rng);
+    w /= w.sum();
+    Vector x = Vector::Zero(kDim);
+    for (Index f = 0; f < w.size(); ++f) x += w[f] * inst.keys.row(face[static_cast<std::size_t>(f)]).transpose();
+    inst.queries.row(j) = (x + t * u.col(j)).transpose();
+  }
+  return inst;
+}
+
+Instance make_far(Index n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  Instance inst;
+  inst.keys = Matrix::NullaryExpr(n, kDim, [&](Index, Index) { return normal(rng); });
+  inst.queries = Matrix::NullaryExpr(kQueries, kDim, [&](Index, Index) { return 6.0 * normal(rng); });
+  return inst;
+}
+
+const Instance& instance(bool planted, Index n) {
+  static std::vector<std::pair<std::pair<bool, Index>, Instance>> cache;
+  for (const auto& entry : cache)
+    if (entry.first == std::make_pair(planted, n)) return entry.second;
+  cache.emplace_back(std::make_pair(planted, n), planted ? make_planted(n, 11 + static_cast<std::uint64_t>(n))
+                                                         : make_far(n, 17 + static_cast<std::uint64_t>(n)));
+  return cache.back().second;
+}
+
+/// Median time of one pass K * r (Eigen gemv) over the keys, in microseconds.
+double pass_microseconds(const Matrix& keys) {
+  Vector r = Vector::Ones(keys.cols());
+  Vector out(keys.rows());
+  std::vector<double> times;
+  for (int rep = 0; rep < 21; ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    out.noalias() = keys * r;
+    benchmark::DoNotOptimize(out.data());
+    times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(times.begin(), times.begin() + 10, times.end());
+  return times[10];
+}
+
+void report(benchmark::State& state, double total_us, double queries, double passes, double certified,
+            double pass_us) {
+  const double per_query = total_us / queries;
+  state.counters["us_per_query"] = per_query;
+  state.counters["pass_us"] = pass_us;
+  state.counters["ratio"] = per_query / pass_us;
+  state.counters["key_passes"] = passes / queries;
+  state.counters["certified"] = certified / queries;
+}
+
+void BM_OnePass(benchmark::State& state) {
+  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+  Vector r = inst.queries.row(0).transpose();
+  Vector out(inst.keys.rows());
+  for (auto _ : state) {
+    out.noalias() = inst.keys * r;
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
+void BM_HullSingle(benchmark::State& state) {
+  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+  const double pass_us = pass_microseconds(inst.keys);
+  double total_us = 0, queries = 0, passes = 0, certified = 0;
+  Index j = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto h = project_onto_hull(inst.keys, inst.queries.row(j).transpose());
+    total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    benchmark::DoNotOptimize(h.x.data());
+    passes += h.key_passes;
+    certified += h.status == HullStatus::certified ? 1 : 0;
+    queries += 1;
+    j = (j + 1) % kQueries;
+  }
+  report(state, total_us, queries, passes, certified, pass_us);
+}
+
+void BM_HullBatch(benchmark::State& state) {
+  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+  const double pass_us = pass_microseconds(inst.keys);
+  double total_us = 0, queries = 0, passes = 0, certified = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    const auto hs = project_onto_hull_batch(inst.keys, inst.queries, {});
+    total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    for (const auto& h : hs) {
+      passes += h.key_passes;
+      certified += h.status == HullStatus::certified ? 1 : 0;
+      queries += 1;
+    }
+    benchmark::DoNotOptimize(hs.data());
+  }
+  report(state, total_us, queries, passes, certified, pass_us);
+}
+
+void sizes(benchmark::internal::Benchmark* b) {
+  for (int planted : {1, 0})
+    for (Index n : {4096, 16384, 131072}) b->Args({n, planted});
+  b->ArgNames({"n", "planted"});
+  b->Unit(benchmark::kMicrosecond);
+  b->Repetitions(3);
+  b->ReportAggregatesOnly(true);
+}
+
+}  // namespace
+
+BENCHMARK(BM_OnePass)->Apply(sizes);
+BENCHMARK(BM_HullSingle)->Apply(sizes);
+BENCHMARK(BM_HullBatch)->Apply(sizes);
+BENCHMARK_MAIN();

@@ -1,0 +1,91 @@
+// Times vashista's certified hull projection on instances written by compare.py.
+//   time_hull IN.h5 REPEATS  ->  JSON on stdout
+// IN.h5 holds /keys (n x d, float64) and /queries (m x d, float64). For every query: status, face,
+// Delta interval, key passes and the median time of `REPEATS` single solves; then the median time of
+// `REPEATS` batch solves of all m queries (reported per query).
+#include "solvers/hull_projection.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace vashista;
+
+static Matrix read_matrix(hid_t file, const char* name) {
+  const hid_t set = H5Dopen2(file, name, H5P_DEFAULT);
+  if (set < 0) throw std::runtime_error(std::string("missing dataset ") + name);
+  const hid_t space = H5Dget_space(set);
+  hsize_t dims[2] = {0, 0};
+  H5Sget_simple_extent_dims(space, dims, nullptr);
+  Matrix m(static_cast<Index>(dims[0]), static_cast<Index>(dims[1]));
+  H5Dread(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.data());  // row-major, like HDF5
+  H5Sclose(space);
+  H5Dclose(set);
+  return m;
+}
+
+static std::string num(double x) {  // JSON number (NaN as the token NaN, which Python's json reads)
+  if (x != x) return "NaN";
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.17g", x);
+  return buffer;
+}
+
+static double median(std::vector<double> v) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: time_hull IN.h5 REPEATS\n");
+    return 2;
+  }
+  const hid_t file = H5Fopen(argv[1], H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return 3;
+  const Matrix keys = read_matrix(file, "/keys");
+  const Matrix queries = read_matrix(file, "/queries");
+  H5Fclose(file);
+  const int repeats = std::max(1, std::atoi(argv[2]));
+  using clock = std::chrono::steady_clock;
+
+  std::vector<double> pass_times;
+  Vector out(keys.rows());
+  for (int r = 0; r < 21; ++r) {
+    const Vector v = queries.row(r % queries.rows()).transpose();
+    const auto t0 = clock::now();
+    out.noalias() = keys * v;
+    pass_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+  }
+  std::printf("{\"n\": %ld, \"d\": %ld, \"pass_s\": %.9g, \"queries\": [\n", static_cast<long>(keys.rows()),
+              static_cast<long>(keys.cols()), median(pass_times) + 0 * out.sum());
+  for (Index j = 0; j < queries.rows(); ++j) {
+    std::vector<double> times;
+    HullProjection h;
+    for (int r = 0; r < repeats; ++r) {
+      const auto t0 = clock::now();
+      h = project_onto_hull(keys, queries.row(j).transpose());
+      times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+    }
+    std::printf("  {\"status\": \"%s\", \"time_s\": %.9g, \"key_passes\": %d, \"delta_lo\": %s, \"delta_hi\": %s, "
+                "\"residual_norm\": %s, \"face\": [",
+                to_string(h.status), median(times), h.key_passes, num(h.delta_lo).c_str(), num(h.delta_hi).c_str(),
+                num(h.residual_norm).c_str());
+    for (std::size_t f = 0; f < h.face.size(); ++f) std::printf("%s%ld", f ? ", " : "", static_cast<long>(h.face[f]));
+    std::printf("]}%s\n", j + 1 < queries.rows() ? "," : "");
+  }
+  std::vector<double> batch_times;
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = clock::now();
+    const auto hs = project_onto_hull_batch(keys, queries, {});
+    batch_times.push_back(std::chrono::duration<double>(clock::now() - t0).count() / static_cast<double>(hs.size()));
+  }
+  std::printf("], \"batch_time_per_query_s\": %.9g}\n", median(batch_times));
+  return 0;
+}
