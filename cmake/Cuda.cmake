@@ -12,6 +12,8 @@ if(NOT VASHISTA_CUDA STREQUAL "OFF")
     if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
       set(CMAKE_CUDA_ARCHITECTURES 90)   # H100 / H200
     endif()
+    set(CMAKE_CUDA_STANDARD 17)   # the .cu files need C++17; CMake 3.25 cannot ask nvcc 13 for C++20
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     enable_language(CUDA)
     find_package(CUDAToolkit REQUIRED)
     set(VASHISTA_HAVE_CUDA ON)

@@ -74,7 +74,7 @@ def plot_tails(rows, out_dir, count):
                 h1 = [num(r["log10_tail_h1"]) for r in rs]
                 if any(math.isfinite(v) for v in h1):
                     ax.plot(x, h1, ":", color=color, lw=1.5, label="H1 bound (eps <= eps0)")
-        ax.set_xscale("log")
+        # ln m_out ~ c - kappa/eps: straight lines against a linear 1/eps axis.
         ax.set_xlabel("1/eps_hull" if model == "hull" else "1/eps (softmax temperature)")
         ax.set_ylabel("log10 mass outside the face")
         ax.set_title(f"{model} model: tail mass vs 1/eps")

@@ -67,7 +67,7 @@ EpsSpec parse_eps_spec(std::string_view spec) {
     VASHISTA_CHECK(lo == hi || count >= 2, ErrorKind::usage, "--eps '{}': a range with lo < hi needs count >= 2", spec);
     for (int i = 0; i < count; ++i) {
       const double t = count == 1 ? 0.0 : static_cast<double>(i) / (count - 1);
-      result.values.push_back(i == count - 1 ? hi : std::exp(std::log(lo) + t * (std::log(hi) - std::log(lo))));
+      result.values.push_back(i == 0 ? lo : i == count - 1 ? hi : std::exp(std::log(lo) + t * (std::log(hi) - std::log(lo))));
     }
   } else {
     auto parts = split(spec, ',');
