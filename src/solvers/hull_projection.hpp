@@ -7,8 +7,23 @@
 //   Certificate (for any x = K^T p, p in the simplex, r = q - x):
 //     Frank-Wolfe gap g = max_i <r, k_i - x>  >=  f(p) - f(p*)  >=  1/2 ||x - x*||^2,
 //     so ||x - x*|| <= e := sqrt(2 g), and |lambda_i(x) - lambda_i(x*)| <= e (||r|| + ||x - k_i||) + 3 e^2.
-//   The face is "separated" when every lambda_i is either within its error bar of 0 (in F) or above it
-//   (outside F); then status = certified and Delta is reported as the interval [delta_lo, delta_hi].
+//   The computed lambda_i also carries a floating-point rounding bound rho_i (derived in
+//   hull_projection.cpp); the gap used for e is the certified upper bound max_i(rho_i - lambda_i) >= g,
+//   and lambda_error_i = rho_i + e (||r|| + ||x - k_i|| + ...) + 3 e^2.
+//   Classification (lo_i = lambda_i - lambda_error_i, hi_i = lambda_i + lambda_error_i):
+//     no_gap          ||r|| <= x_error: r* = 0 (q in the hull, on its boundary included) is consistent
+//                     with the certificate; face = keys whose lambda is within its error bar of 0.
+//     face F          {i : lo_i <= 0}; every key outside F is proven outside the true face (lambda_i > 0).
+//     certified       separated: max_{i in F} hi_i < delta_lo = min_{i not in F} lo_i, i.e. no face
+//                     multiplier can reach the smallest outside multiplier; Delta in [delta_lo, delta_hi].
+//     face_ambiguous  not separated (some multiplier is at the scale of the error bars): never guessed.
+//     unresolved      some hi_i < 0 (the point is provably not optimal), with a message.
+//   What the certificate cannot prove: a key with 0 < lambda_i* < ~2 lambda_error_i is
+//   indistinguishable from a face key; such a key lands in F (F always contains the true face).
+// Algorithm (docs/theory.md section 3): pass 1 computes <k_i, q> and ||k_i||; Wolfe's minimum-norm
+// point (solvers/min_norm_point.hpp: QR on differences with O(d m) updates, final Householder solve on
+// the corral) runs on a small working set; a pricing pass computes every lambda_i; violators beyond
+// their rounding margin join the working set; the pass without outside violators is the certificate.
 #include "core/conventions.hpp"
 
 #include <string>
@@ -41,23 +56,27 @@ struct HullProjection {
   Vector residual;            // r* = q - x* (d)
   double residual_norm = 0;   // ||r*||
   std::vector<Index> face;    // active face F (sorted key indices; certified => exact face)
-  Vector face_weights;        // p*_F (same order as `face`), sum 1, > 0 (strict complementarity)
+  /// p*_F (same order as `face`), sum 1, >= 0; > 0 (strict complementarity) whenever it could be
+  /// reached: Wolfe's corral gets positive weights, and face keys outside the corral (duplicates,
+  /// affinely dependent faces) get weight by mixing with the least-norm solution on F when that stays
+  /// positive; otherwise the basic solution (zeros on those keys) is returned, since p*_F is not unique.
+  Vector face_weights;
   Vector lambda;              // KKT multipliers lambda_i for every key (n)
   Vector lambda_error;        // certified error bar of each lambda_i (n)
   double delta = kNaN;        // support gap Delta (min lambda outside F); NaN when F = all keys or no_gap
   double delta_lo = kNaN;     // certified interval for Delta
   double delta_hi = kNaN;
-  double fw_gap = kNaN;       // Frank-Wolfe gap g at the returned x (>= 0)
-  double x_error = kNaN;      // ||x - x*|| <= sqrt(2 g)
+  double fw_gap = kNaN;       // certified upper bound of the Frank-Wolfe gap g at the returned x (>= 0)
+  double x_error = kNaN;      // ||x - x*|| <= sqrt(2 fw_gap) + rounding of x
   int major_iterations = 0;   // active-set (Wolfe) major cycles, all working sets together
-  int key_passes = 0;         // full passes over K (pricing + certificate)
+  int key_passes = 0;         // full passes over K (pass 1 + pricing passes; the last is the certificate)
   std::string message;        // why unresolved / ambiguous, empty otherwise
 };
 
 /// Exact projection of q onto conv{rows of keys} with its certificate (Wolfe minimum-norm-point on a
 /// working set, pricing all keys each round, final exact face solve).
 /// keys: n x d (n >= 1), q: d. Never throws on degenerate input; throws Error(bad_input) on
-/// non-finite input or a dimension mismatch.
+/// non-finite input (or a key norm beyond ~1e154) or a dimension mismatch.
 HullProjection project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
                                  const HullOptions& options = {});
 

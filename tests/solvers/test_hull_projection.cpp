@@ -321,3 +321,26 @@ TEST_CASE("hull: batch equals single, visible prefixes honoured") {
     CHECK((full[static_cast<std::size_t>(j)].x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
   }
 }
+
+TEST_CASE("hull: a multiplier at the scale of the error bars is reported face_ambiguous") {
+  // Segment k0 k1 with q above its middle; a third key k2 below the segment's midpoint at height -h
+  // has lambda_2 = h * ||r|| = h. Choose h = 1.5 x the error scale seen without k2: its error bar then
+  // neither contains 0 nor clears the face multipliers' bars.
+  const Matrix base = rows({{0.0, 0.0}, {2.0, 0.0}});
+  const auto h0 = project_onto_hull(base, vec({1.0, 1.0}));
+  REQUIRE(h0.status == HullStatus::certified);
+  const double scale = h0.lambda_error.maxCoeff();
+  REQUIRE(scale > 0);
+  Matrix k(3, 2);
+  k << 0.0, 0.0, 2.0, 0.0, 1.0, -1.5 * scale;
+  const auto h = project_onto_hull(k, vec({1.0, 1.0}));
+  CAPTURE(h.message);
+  CHECK(h.status == HullStatus::face_ambiguous);
+  CHECK(!h.message.empty());
+  // far below, the same key is cleanly outside
+  k(2, 1) = -0.5;
+  const auto clean = project_onto_hull(k, vec({1.0, 1.0}));
+  CHECK(clean.status == HullStatus::certified);
+  CHECK(clean.face == std::vector<Index>{0, 1});
+  CHECK(clean.delta == doctest::Approx(0.5));
+}
