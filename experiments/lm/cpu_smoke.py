@@ -8,6 +8,8 @@ file with validate_traces.py:
               bfloat16 storage) and, where torch has no F.scaled_dot_product_attention (1.13), a
               shim with the torch 2.x signature so the SDPA call path and its arguments run too
   parts     : small size caps that force the multi-part writer and stream dropping
+  fallbacks : injected faults at step 0 (CUDA-style OOM, then an SDPA error, then a failing fused
+              optimizer step): micro-batch halved, manual attention, plain AdamW, run completes
 usage: cpu_smoke.py [OUT_ROOT]   (default /tmp/lm_smoke); exit 0 when all pass.
 """
 import math
@@ -39,6 +41,37 @@ def sdpa_shim(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
     return torch.matmul(torch.softmax(s, -1), value.float()).to(query.dtype)
 
 
+class FailingFirstStep(torch.optim.AdamW):
+    """Stands for a fused AdamW whose first step() fails (fallback test)."""
+    failed = False
+
+    def step(self, closure=None):
+        if not FailingFirstStep.failed:
+            FailingFirstStep.failed = True
+            raise RuntimeError("injected optimizer failure")
+        return super().step(closure)
+
+
+def faulty_optimizer(model, args, device):
+    opt, _ = ORIGINAL_MAKE_OPTIMIZER(model, args, device)
+    return FailingFirstStep(opt.param_groups, betas=(0.9, 0.95)), "AdamW(fused)"
+
+
+FAULTS = []
+
+
+def faulty_sdpa(query, key, value, **kw):
+    """First call: a CUDA-style out-of-memory error; second: another error; then never called
+    again (the model must have switched to manual attention)."""
+    FAULTS.append(tuple(query.shape))
+    if len(FAULTS) == 1:
+        raise RuntimeError("CUDA out of memory. Tried to allocate 17.00 GiB (injected)")
+    raise RuntimeError("injected SDPA failure")
+
+
+ORIGINAL_MAKE_OPTIMIZER = td.make_optimizer
+
+
 def validate(out):
     files = sorted(os.path.join(out, f) for f in os.listdir(out) if f.endswith(".h5"))
     r = subprocess.run([sys.executable, os.path.join(HERE, "validate_traces.py"), "--attention"] + files)
@@ -54,6 +87,7 @@ def main():
         ("parts", ["--tiny", "--max-steps", "2", "--eval-bytes", "20000", "--dump-dtype", "bfloat16",
                    "--dump-lengths", "128,256,512", "--file-cap-mb", "0.12", "--total-cap-mb", "0.45",
                    "--small-cap-mb", "0.1"]),
+        ("fallbacks", ["--tiny", "--max-steps", "3", "--eval-bytes", "20000"]),
     ]
     for name, extra in runs:
         out = os.path.join(root, name)
@@ -65,6 +99,10 @@ def main():
             F.scaled_dot_product_attention = sdpa_shim
             td.HAS_SDPA = True
             shimmed = True
+        if name == "fallbacks":  # OOM -> micro-batch halved; SDPA error -> manual; optimizer error -> AdamW
+            F.scaled_dot_product_attention = faulty_sdpa
+            td.HAS_SDPA = True
+            td.make_optimizer = faulty_optimizer
         t = td.T_START = time.time()  # each run gets its own deadline clock
         print(f"===== {name}: {' '.join(extra)}", flush=True)
         rc = td.main(extra + ["--out", out])
@@ -77,6 +115,15 @@ def main():
             td.HAS_SDPA = False
         import json
         summ = json.load(open(os.path.join(out, "summary.json")))
+        if name == "fallbacks":
+            del F.scaled_dot_product_attention
+            td.HAS_SDPA = False
+            td.make_optimizer = ORIGINAL_MAKE_OPTIMIZER
+            tr = summ["train"]
+            print(f"===== {name}: SDPA calls {len(FAULTS)}, final micro-batch {tr['final_micro_batch']}, "
+                  f"optimizer {tr['optimizer']}, steps {tr['steps']}, failure {tr['failure']}")
+            ok &= (len(FAULTS) == 2 and tr["final_micro_batch"] == 2 and tr["optimizer"] == "AdamW"
+                   and tr["steps"] == 3 and tr["failure"] is None)
         d = summ["dump"]
         print(f"===== {name}: storage {d['storage_dtype']}, check max rel err {d['check_max_rel_err']:.2e}, "
               f"files {[(f['path'], len(f['streams'])) for k in ('small', 'full') for f in d[k]['files']]}, "

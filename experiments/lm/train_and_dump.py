@@ -449,6 +449,7 @@ def train(model, train_data, args, device, amp, train_seconds):
             (args.min_lr_ratio + (1 - args.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
         for gr in opt.param_groups:
             gr["lr"] = lr
+        phase = "forward/backward"
         try:
             opt.zero_grad(set_to_none=True)
             accum = args.batch // micro
@@ -461,13 +462,24 @@ def train(model, train_data, args, device, amp, train_seconds):
                 (loss / accum).backward()
                 loss_acc += loss.detach()
                 loss_cnt += 1
+            phase = "optimizer"
             if args.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
             opt.step()
         except Exception as exc:  # OOM: halve the micro-batch; other errors: see below
+            logits = loss = chunk = None  # free what the failed step held
             if not is_oom(exc) or micro == 1:
                 opt.zero_grad(set_to_none=True)
-                if step == 0 and HAS_SDPA and model.blocks[0].attn.use_sdpa:
+                loss_acc.zero_()
+                loss_cnt = 0
+                if step == 0 and phase == "optimizer" and opt_name != "AdamW":
+                    log(f"train: optimizer step failed ({type(exc).__name__}: {exc}); retrying with plain AdamW")
+                    groups = [{k: v for k, v in g.items() if k not in ("fused", "foreach", "capturable")}
+                              for g in opt.param_groups]
+                    opt = torch.optim.AdamW(groups, betas=(0.9, 0.95), eps=1e-8)
+                    opt_name = "AdamW"
+                    continue
+                if step == 0 and phase == "forward/backward" and HAS_SDPA and model.blocks[0].attn.use_sdpa:
                     log(f"train: step failed with SDPA ({type(exc).__name__}: {exc}); retrying with manual attention")
                     for blk in model.blocks:
                         blk.attn.use_sdpa = False
