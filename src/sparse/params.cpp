@@ -19,6 +19,10 @@ void validate(const SparseAttentionParams& params) {
   VASHISTA_CHECK(!std::isnan(params.delta), ErrorKind::usage, "sparse attention: delta is NaN");
   VASHISTA_CHECK(std::isnan(params.scale) || (std::isfinite(params.scale) && params.scale > 0.0),
                  ErrorKind::usage, "sparse attention: scale {} must be finite and > 0", params.scale);
+  VASHISTA_CHECK(params.superpage_size == 0 || params.superpage_size >= 2, ErrorKind::usage,
+                 "sparse attention: superpage_size {} must be 0 (flat) or >= 2", params.superpage_size);
+  VASHISTA_CHECK(params.superpage_refine >= 1, ErrorKind::usage, "sparse attention: superpage_refine {} must be >= 1",
+                 params.superpage_refine);
 }
 
 double resolve_scale(const SparseAttentionParams& params, double stream_scale, Index dim) {

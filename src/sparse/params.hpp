@@ -12,6 +12,9 @@ constexpr int kDefaultPageBudget = 64;
 /// Default forced pages: the first `sink_pages` (attention sinks) and the last `recent_pages`.
 constexpr int kDefaultSinkPages = 1;
 constexpr int kDefaultRecentPages = 1;
+/// Hierarchical routing (kernel.md "Hierarchical routing"): default super-pages refined per group (R,
+/// forced super-pages included). Super-page size 0 = flat v1 routing (the default).
+constexpr int kDefaultSuperpageRefine = 16;
 
 struct SparseAttentionParams {
   int page_size = kDefaultPageSize;      // B, tokens per page (>= 1)
@@ -21,6 +24,8 @@ struct SparseAttentionParams {
   double eps = 1.0;    // softmax temperature (1 = deployed attention), > 0
   double delta = 0.0;  // adaptive mode target for tail_bound; <= 0 means fixed budget P
   double scale = kNaN; // tau; NaN = the stream's scale, else 1/sqrt(d)
+  int superpage_size = 0;  // S, pages per super-page; 0 = flat v1 routing, else hierarchical (>= 2)
+  int superpage_refine = kDefaultSuperpageRefine;  // R, super-pages refined per group (forced included; >= 1)
 };
 
 /// Throws ErrorKind::usage naming the bad field when `params` is out of range.

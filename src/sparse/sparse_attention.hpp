@@ -14,9 +14,16 @@
 //              With no unselected page, tail_bound = 0 exactly (ln tail_bound = -inf).
 //   adaptive mode (params.delta > 0): while max_h tail_bound_h > delta and pages remain unselected,
 //              P <- 2P and recompute.
+//   hierarchical mode (params.superpage_size = S > 0; sparse/routing.hpp, docs/kernel.md "Hierarchical
+//              routing"): only the pages of the refined super-pages compete for the budget, and every
+//              unrefined super-page j enters the certificate with its own bound and token count:
+//              X_ub = sum_{p unselected, refined} c_p e^{U_{p,h}/eps} + sum_{j unrefined} c_j e^{U^sup_{j,h}/eps}
+//              (sound since U^sup_{j,h} >= s_i for every token i of j); vmax likewise over both kinds.
+//              Adaptive mode doubles P and R together.
 #include "core/conventions.hpp"
 #include "sparse/paged_kv_cache.hpp"
 #include "sparse/params.hpp"
+#include "sparse/routing.hpp"
 
 #include <vector>
 
@@ -40,11 +47,23 @@ struct SparseGroupResult {
   Index num_candidates = 0;           // |S| (tokens)
   Matrix upper_bounds;                // g x #pages, U_{p,h}
   std::vector<SparseHeadResult> heads;  // g
+  // Hierarchical mode only (empty / 0 in flat mode):
+  std::vector<Index> refined_superpages;  // sorted
+  Index refine_budget_used = 0;           // R after adaptive doubling
+  Matrix superpage_upper_bounds;          // g x #super-pages, U^sup_{j,h}
 };
 
 /// Attention and certificate for a given selection (no routing); `upper_bounds` is g x #pages.
 SparseGroupResult attend_selected(const PagedKVCache& cache, const Matrix& queries, const Matrix& upper_bounds,
                                   const std::vector<Index>& selected_pages, double scale, double eps);
+
+/// Attention and hierarchical certificate for a given selection: `selected_pages` must lie in the refined
+/// super-pages (forced pages included); unrefined super-pages of `boxes` enter X_ub with U^sup (g x #super).
+SparseGroupResult attend_selected_hierarchical(const PagedKVCache& cache, const Matrix& queries,
+                                               const Matrix& upper_bounds, const SuperPageBoxes& boxes,
+                                               const Matrix& superpage_upper_bounds,
+                                               const std::vector<Index>& refined_superpages,
+                                               const std::vector<Index>& selected_pages, double scale, double eps);
 
 /// One decode step of one group: routing, selection, attention, certificate, adaptive doubling.
 /// `queries` is g x d; `scale` is tau (already resolved, see resolve_scale).
