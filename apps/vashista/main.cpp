@@ -23,8 +23,15 @@ int main(int argc, char** argv) {
   }
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // one line; `--help` lists the options
+    fmt::print(stderr, "vashista: usage error: {} (see --help)\n", e.what());
+    return 2;
   }
   vashista::install_interrupt_cleanup();  // SIGINT: remove partial outputs, exit 130
   try {
