@@ -55,13 +55,22 @@ struct Case {
   int head_dim, page_size, batch, num_q_heads, num_kv_heads, budget;
   vc::KvDtype dtype;
   double eps;
+  int superpage = 0;      // S: super-page metadata on the device (0 = none)
+  int refine = 0;         // R (hierarchical mode)
+  bool hier = false;      // hierarchical routing (CPU reference with superpage_size = S, superpage_refine = R)
 };
 
 std::string describe(const Case& c) {
-  char buf[200];
+  char buf[240];
   std::snprintf(buf, sizeof buf, "d=%d B=%d batch=%d heads=%d:%d P=%d %s eps=%g", c.head_dim, c.page_size, c.batch,
                 c.num_q_heads, c.num_kv_heads, c.budget, c.dtype == vc::KvDtype::bf16 ? "bf16" : "fp16", c.eps);
-  return buf;
+  std::string out = buf;
+  if (c.superpage > 0) {
+    std::snprintf(buf, sizeof buf, " S=%d%s", c.superpage, c.hier ? "" : " (flat)");
+    out += buf;
+  }
+  if (c.hier) out += " hier R=" + std::to_string(c.refine);
+  return out;
 }
 
 /// Host data of one (sequence, KV head): keys clustered per page (informative min/max boxes), rounded.
@@ -174,6 +183,7 @@ void run_case(const Case& c, std::mt19937_64& rng, double delta = 0.0, int appen
   shape.head_dim = d;
   shape.page_size = B;
   shape.dtype = c.dtype;
+  shape.pages_per_super = c.superpage;
   std::vector<int> upload_len = seq_len, src_of(c.batch);
   for (int b = 0; b < c.batch; ++b) {
     src_of[b] = b;
@@ -232,6 +242,8 @@ void run_case(const Case& c, std::mt19937_64& rng, double delta = 0.0, int appen
   params.recent_pages = 1;
   params.eps = static_cast<float>(c.eps);
   params.scale = static_cast<float>(scale);
+  params.hierarchical = c.hier;
+  params.refine_budget = c.refine > 0 ? c.refine : params.refine_budget;
   int rounds = 0;
   require(vc::decode_step_adaptive(shape, dev.cache, static_cast<float*>(q_dev), params, static_cast<float>(delta), ws,
                                    o.out, nullptr, &rounds));
@@ -243,6 +255,16 @@ void run_case(const Case& c, std::mt19937_64& rng, double delta = 0.0, int appen
   const auto err_bound = download(o.out.output_error_bound, rows);
   const auto sel = download(o.out.selected_pages, static_cast<size_t>(groups) * max_selected);
   const auto nsel = download(o.out.num_selected, groups);
+  // Super-page metadata (built on upload, kept on append) as stored: bits of min/max, vmax rounded up.
+  std::vector<uint16_t> super_lo, super_hi;
+  std::vector<float> super_vmax;
+  const int max_super = vc::max_superpages_per_seq(shape);
+  if (c.superpage > 0) {
+    const size_t slots = static_cast<size_t>(c.batch) * c.num_kv_heads * max_super;
+    super_lo = download(static_cast<const uint16_t*>(dev.cache.super_kmin), slots * d);
+    super_hi = download(static_cast<const uint16_t*>(dev.cache.super_kmax), slots * d);
+    super_vmax = download(dev.cache.super_vmax, slots);
+  }
   vc::destroy_workspace(ws);
   vc::device_free(q_dev);
   vc::free_device_batch(&dev);
@@ -252,6 +274,9 @@ void run_case(const Case& c, std::mt19937_64& rng, double delta = 0.0, int appen
   cpu_params.page_budget = c.budget;
   cpu_params.eps = c.eps;
   cpu_params.delta = delta;
+  cpu_params.superpage_size = c.hier ? c.superpage : 0;
+  cpu_params.superpage_refine = c.refine > 0 ? c.refine : cpu_params.superpage_refine;
+  int super_meta_bad = 0, differs_from_flat = 0, all_refined_not_flat = 0;
   int selection_mismatch = 0, tie_differences = 0, output_bad = 0, lse_bad = 0, unsound = 0, error_bad = 0, queries_seen = 0;
   int delta_bad = 0;
   double worst_out = 0.0, worst_lse = 0.0, worst_margin = kInf, tail_ratio_max = 0.0;
@@ -264,6 +289,29 @@ void run_case(const Case& c, std::mt19937_64& rng, double delta = 0.0, int appen
       const PagedKVCache cache = build_paged_cache(s.keys, s.values, seq_len[b], B);
       const Matrix q = queries.middleRows(b * c.num_q_heads + kvh * g, g);
       const SparseGroupResult cpu = sparse_attention_group(cache, q, cpu_params, scale);
+      if (c.superpage > 0) {  // device super-page metadata == boxes derived from the CPU page metadata
+        const SuperPageBoxes boxes = superpage_boxes(cache, c.superpage);
+        for (Index j = 0; j < boxes.num_superpages(); ++j) {
+          const size_t slot = static_cast<size_t>(bk) * max_super + j;
+          for (int t = 0; t < d; ++t) {
+            const double bounds[2] = {boxes.kmin(j, t), boxes.kmax(j, t)};
+            uint16_t bits[2];
+            vc::encode_to_dtype(bounds, 2, c.dtype, bits);
+            if (bits[0] != super_lo[slot * d + t] || bits[1] != super_hi[slot * d + t]) ++super_meta_bad;
+          }
+          const double vm = boxes.vmax_norm[static_cast<size_t>(j)];
+          if (!(super_vmax[slot] >= vm && super_vmax[slot] <= vm * (1.0 + 1.0 / 256.0) + 1e-30)) ++super_meta_bad;
+        }
+      }
+      if (c.hier && delta <= 0.0) {
+        SparseAttentionParams flat_params = cpu_params;
+        flat_params.superpage_size = 0;
+        const SparseGroupResult flat = sparse_attention_group(cache, q, flat_params, scale);
+        if (flat.selected_pages != cpu.selected_pages) ++differs_from_flat;
+        if (cpu.refined_superpages.size() == static_cast<size_t>(cpu.superpage_upper_bounds.cols()) &&
+            flat.selected_pages != cpu.selected_pages)
+          ++all_refined_not_flat;
+      }
       std::vector<Index> gpu_pages(sel.begin() + static_cast<long>(bk) * max_selected,
                                    sel.begin() + static_cast<long>(bk) * max_selected + nsel[bk]);
       // Selection: identical, or different only on near-ties of U_p (fixed budget only: adaptive rounds may
@@ -309,8 +357,10 @@ void run_case(const Case& c, std::mt19937_64& rng, double delta = 0.0, int appen
         dense_exact(s, seq_len[b], q.row(h).transpose(), scale, c.eps, gpu_pages, B, &log_mass, &dense);
         if (log_mass > static_cast<double>(log_tail[row]) + kLogBoundSlack) ++unsound;
         if (log_mass != -kInf) worst_margin = std::min(worst_margin, static_cast<double>(log_tail[row]) - log_mass);
-        if (ref.heads[h].tail_bound > 0.0)
-          tail_ratio_max = std::max(tail_ratio_max, std::abs(static_cast<double>(log_tail[row]) - ref.heads[h].log_tail_bound));
+        const bool same_selection = gpu_pages == cpu.selected_pages;
+        const SparseHeadResult& cert_ref = c.hier ? cpu.heads[h] : ref.heads[h];  // hierarchical: CPU's own certificate
+        if (cert_ref.tail_bound > 0.0 && (!c.hier || same_selection))
+          tail_ratio_max = std::max(tail_ratio_max, std::abs(static_cast<double>(log_tail[row]) - cert_ref.log_tail_bound));
         const double err = (dense - ref.heads[h].output).norm();  // truncation error of the exact o_S
         if (err > err_bound[row] * (1.0 + 1e-6) + 1e-12) ++error_bad;
         if (tail[row] > delta) done_delta = false;
@@ -332,6 +382,15 @@ void run_case(const Case& c, std::mt19937_64& rng, double delta = 0.0, int appen
   report(unsound == 0, name + buf);
   std::snprintf(buf, sizeof buf, ": output error bound %d violations", error_bad);
   report(error_bad == 0, name + buf);
+  if (c.superpage > 0) {
+    std::snprintf(buf, sizeof buf, ": super-page metadata %d mismatches vs the CPU boxes", super_meta_bad);
+    report(super_meta_bad == 0, name + buf);
+  }
+  if (c.hier && delta <= 0.0) {
+    std::snprintf(buf, sizeof buf, ": hierarchical vs flat CPU selection: %d groups differ (%d with all refined)",
+                  differs_from_flat, all_refined_not_flat);
+    report(all_refined_not_flat == 0, name + buf);
+  }
   if (delta > 0.0) {
     std::snprintf(buf, sizeof buf, ": adaptive %d rounds, %d groups above delta with pages left", rounds, delta_bad);
     report(delta_bad == 0, name + buf);
@@ -352,11 +411,25 @@ int main() {
   cases.push_back({128, 16, 2, 8, 8, 6, vc::KvDtype::bf16, 0.3});     // g = 1, small eps
   cases.push_back({64, 32, 3, 16, 2, 4, vc::KvDtype::fp16, 2.0});     // g = 8
   cases.push_back({128, 16, 1, 8, 2, 1000, vc::KvDtype::bf16, 1.0});  // budget >= pages: dense, tail 0
+  // Hierarchical routing (super-pages of S pages, R refined), and flat routing with super-page metadata present.
+  cases.push_back({128, 16, 2, 8, 2, 8, vc::KvDtype::bf16, 1.0, 4, 3, true});
+  cases.push_back({128, 16, 4, 8, 2, 8, vc::KvDtype::bf16, 1.0, 8, 2, true});
+  cases.push_back({64, 32, 3, 16, 2, 6, vc::KvDtype::fp16, 0.5, 2, 5, true});   // g = 8
+  cases.push_back({128, 16, 2, 32, 8, 16, vc::KvDtype::bf16, 1.0, 8, 2, true});  // 32:8 heads
+  cases.push_back({128, 16, 2, 8, 8, 6, vc::KvDtype::bf16, 0.3, 3, 4, true});    // g = 1, small eps
+  cases.push_back({64, 64, 2, 8, 2, 4, vc::KvDtype::fp16, 2.0, 5, 1, true});     // R = 1: forced super-pages only
+  cases.push_back({128, 16, 2, 8, 2, 8, vc::KvDtype::bf16, 1.0, 4, 1000, true}); // every super-page refined = flat
+  cases.push_back({128, 16, 1, 8, 2, 1000, vc::KvDtype::bf16, 1.0, 4, 1000, true});  // dense limit
+  cases.push_back({128, 16, 2, 8, 2, 8, vc::KvDtype::bf16, 1.0, 4, 3, false});   // flat, super metadata present
   for (const Case& c : cases) run_case(c, rng);
   run_case({128, 16, 2, 8, 2, 2, vc::KvDtype::bf16, 1.0}, rng, 1e-3);   // adaptive
   run_case({64, 32, 2, 8, 2, 2, vc::KvDtype::fp16, 0.5}, rng, 1e-6);    // adaptive
   run_case({128, 16, 2, 8, 2, 8, vc::KvDtype::bf16, 1.0}, rng, 0.0, 37);  // append path
   run_case({64, 64, 4, 8, 2, 8, vc::KvDtype::fp16, 1.0}, rng, 0.0, 70);   // append path across pages
+  run_case({128, 16, 2, 8, 2, 2, vc::KvDtype::bf16, 1.0, 4, 2, true}, rng, 1e-3);     // hierarchical adaptive
+  run_case({64, 32, 2, 8, 2, 2, vc::KvDtype::fp16, 0.5, 3, 1, true}, rng, 1e-6);      // hierarchical adaptive
+  run_case({128, 16, 2, 8, 2, 8, vc::KvDtype::bf16, 1.0, 2, 3, true}, rng, 0.0, 70);  // append across super-pages
+  run_case({64, 16, 3, 8, 2, 8, vc::KvDtype::fp16, 1.0, 4, 3, true}, rng, 0.0, 130);  // append, new super-pages
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed == 0 ? 0 : 1;
 }

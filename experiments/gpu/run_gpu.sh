@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the GPU experiments (experiments/gpu/CMakeLists.txt: only core headers, src/sparse, src/cuda),
 # runs the GPU tests (CUDA vs CPU reference vs exact dense), then the decode benchmark (sparse kernel, C++
-# with CUDA events) and the dense baseline (PyTorch SDPA) in the same run. Results go to $OUT (if set) or
-# experiments/gpu/results/. Usage: experiments/gpu/run_gpu.sh [--tests-only] [page_budget]
+# with CUDA events; flat and hierarchical routing) and the dense baseline (PyTorch SDPA) in the same run.
+# Results go to $OUT (if set) or experiments/gpu/results/.
+# Usage: experiments/gpu/run_gpu.sh [--tests-only] [page_budget [pages_per_super [refine_budget]]]
 set -u
 cd "$(dirname "$0")"
 HERE=$(pwd)
@@ -11,6 +12,8 @@ mkdir -p "$RESULTS"
 TESTS_ONLY=0
 if [[ "${1:-}" == "--tests-only" ]]; then TESTS_ONLY=1; shift; fi
 BUDGET=${1:-64}
+SUPER=${2:-64}
+REFINE=${3:-16}
 
 echo "== environment"
 missing=0
@@ -43,9 +46,9 @@ tests_rc=${PIPESTATUS[0]}
 echo "gpu_tests exit code $tests_rc"
 [[ $TESTS_ONLY == 1 ]] && exit $tests_rc
 
-echo "== bench (sparse, page budget $BUDGET)"
-"$BUILD/bench_decode" "$RESULTS/bench_sparse.csv" "$BUDGET" | tee "$RESULTS/bench_sparse.txt"
-COPY=$(awk -F, 'NR==2 {print $10}' "$RESULTS/bench_sparse.csv")
+echo "== bench (sparse, page budget $BUDGET, super-pages of $SUPER pages, refine $REFINE)"
+"$BUILD/bench_decode" "$RESULTS/bench_sparse.csv" "$BUDGET" "$SUPER" "$REFINE" | tee "$RESULTS/bench_sparse.txt"
+COPY=$(awk -F, 'NR==1 {for (i = 1; i <= NF; ++i) if ($i == "copy_GBps") c = i} NR==2 {print $c}' "$RESULTS/bench_sparse.csv")
 echo "== bench (PyTorch SDPA)"
 if [[ -n "$PY" ]]; then "$PY" "$HERE/bench_sdpa.py" "$RESULTS/bench_sdpa.csv" "${COPY:-nan}"; fi
 if [[ -n "$PY" ]]; then "$PY" "$HERE/make_table.py" "$RESULTS/bench_sparse.csv" "$RESULTS/bench_sdpa.csv" "$RESULTS/bench_decode.md"; fi

@@ -134,6 +134,26 @@ Status upload_batch(DecodeShape shape, const std::vector<HostKvSource>& sources,
                              static_cast<int>(meta_pages.size()), nullptr);
     if (!st.ok) return st;
   }
+  if (shape.pages_per_super > 0) {  // super-page metadata per (sequence, KV head), from the page metadata
+    const size_t super_slots = static_cast<size_t>(shape.batch) * H * max_superpages_per_seq(shape);
+    void *slo = nullptr, *shi = nullptr, *svn = nullptr;
+    for (auto [ptr, bytes] : {std::pair<void**, size_t>{&slo, super_slots * D * 2}, {&shi, super_slots * D * 2},
+                              {&svn, super_slots * sizeof(float)}}) {
+      st = alloc(ptr, bytes);
+      if (!st.ok) {
+        free_device_batch(&out);
+        return st;
+      }
+    }
+    VASHISTA_CUDA_TRY(cudaMemset(slo, 0, super_slots * D * 2), "upload_batch: super kmin");
+    VASHISTA_CUDA_TRY(cudaMemset(shi, 0, super_slots * D * 2), "upload_batch: super kmax");
+    VASHISTA_CUDA_TRY(cudaMemset(svn, 0, super_slots * sizeof(float)), "upload_batch: super vmax");
+    out.cache.super_kmin = slo;
+    out.cache.super_kmax = shi;
+    out.cache.super_vmax = static_cast<float*>(svn);
+    st = build_superpage_metadata(shape, out.cache, nullptr);
+    if (!st.ok) return st;
+  }
   VASHISTA_CUDA_TRY(cudaDeviceSynchronize(), "upload_batch: metadata");
   *batch = std::move(out);
   return {};

@@ -16,17 +16,19 @@ namespace vashista::cuda {
 constexpr float kUnitRoundoff = 5.9604644775390625e-08f;
 /// Elements per 16-byte vector load of a 2-byte dtype: every lane handles kVec consecutive dimensions.
 constexpr int kVec = 8;
-/// Threads of the routing kernel; pages per routing block = kRoutingThreads / (head_dim / kVec) * kRoutingIters.
-constexpr int kRoutingThreads = 256;
-constexpr int kRoutingIters = 4;
-/// Threads of the selection kernel (one block per (sequence, KV head)).
-constexpr int kSelectThreads = 1024;
+/// Threads of the chunk routing kernel: one block routes `chunk` units (pages or super-pages) of one group and
+/// keeps its local top-K candidates; chunk is a power of two in [kMinChunk, max_chunk(G)] chosen per launch.
+constexpr int kRouteThreads = 256;
+constexpr int kMinChunk = 128;
+/// Blocks the chunk size aims at (at least this many routing blocks when the units allow it).
+constexpr int kTargetRouteBlocks = 512;
+__host__ __device__ constexpr int max_chunk(int g) { return g >= 8 ? 512 : 1024; }
+/// Threads of the final selection kernel (one block per (sequence, KV head)).
+constexpr int kFinalThreads = 1024;
 /// Threads of the attention kernel (one block per (split, sequence, KV head)).
 constexpr int kAttentionThreads = 128;
 /// Tokens attended by one split (flash-decoding); pages per split = max(1, kTokensPerSplit / B).
 constexpr int kTokensPerSplit = 64;
-/// Threads of the certificate kernel (one block per (sequence, KV head)).
-constexpr int kCertificateThreads = 256;
 /// ||v|| is computed in fp32 and multiplied by this factor (> 1 + (d + 2) u for d <= 8192) so that the
 /// stored vmax_norm is an upper bound of the exact norm.
 constexpr float kNormRoundUp = 1.0f + 1.0f / 1024.0f;

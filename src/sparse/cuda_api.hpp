@@ -17,6 +17,10 @@
 //   block_table   [batch][max_pages_per_seq] int32: physical page of logical page p of sequence b
 //   seq_len       [batch] int32: tokens of sequence b; logical page p holds c_p = min(B, len - p*B) tokens
 //   queries       [batch][num_q_heads][head_dim] float; query head h reads KV head h / (Hq / Hkv)
+//   super_kmin, super_kmax [batch][num_kv_heads][max_super][head_dim] dtype, super_vmax [batch][num_kv_heads]
+//                 [max_super] float (only when shape.pages_per_super = S > 0; max_super = ceil(max_pages / S)):
+//                 super-page j of sequence b covers its logical pages [jS, (j+1)S); element-wise min/max of
+//                 those pages' boxes and max of their vmax, kept up to date by append_tokens.
 // A physical page may be shared by several sequences only while it is full in all of them.
 #include <cstddef>
 #include <cstdint>
@@ -44,7 +48,11 @@ struct DecodeShape {
   int max_pages_per_seq = 0;      // row length of block_table
   int num_physical_pages = 0;     // pages in the pool
   KvDtype dtype = KvDtype::bf16;
+  int pages_per_super = 0;        // S: pages per super-page (0 = no super-page metadata; else 2..4096)
 };
+
+/// ceil(max_pages_per_seq / pages_per_super) (0 without super-pages).
+int max_superpages_per_seq(const DecodeShape& shape);
 
 /// Checks the supported ranges (head_dim 64/128, page_size 16/32/64, g in {1,2,4,8}, sizes > 0).
 Status check_shape(const DecodeShape& shape);
@@ -57,6 +65,9 @@ struct DeviceKvCache {
   float* vmax_norm = nullptr;
   int32_t* block_table = nullptr;
   int32_t* seq_len = nullptr;
+  void* super_kmin = nullptr;     // hierarchical routing metadata (shape.pages_per_super > 0)
+  void* super_kmax = nullptr;
+  float* super_vmax = nullptr;
 };
 
 struct DecodeParams {
@@ -66,6 +77,9 @@ struct DecodeParams {
   float eps = 1.0f;         // softmax temperature
   float scale = 0.0f;       // tau (> 0)
   const int32_t* page_budget_per_group = nullptr;  // device [batch][num_kv_heads]; overrides page_budget
+  bool hierarchical = false;  // two-level routing (docs/kernel.md "Hierarchical routing"); needs super-pages
+  int refine_budget = 16;     // R: super-pages refined per group (forced super-pages included)
+  const int32_t* refine_budget_per_group = nullptr;  // device [batch][num_kv_heads]; overrides refine_budget
 };
 
 /// Device outputs of a decode step. selected_pages rows are sorted, -1 padded to max_selected.
@@ -90,21 +104,26 @@ void destroy_workspace(DecodeWorkspace* workspace);
 Status build_page_metadata(const DecodeShape& shape, const DeviceKvCache& cache, const int32_t* pages,
                            const int32_t* counts, int num_pages, void* stream);
 
+/// Recomputes the super-page metadata of every sequence from the page metadata (shape.pages_per_super > 0).
+Status build_superpage_metadata(const DecodeShape& shape, const DeviceKvCache& cache, void* stream);
+
 /// Decode-time append: one token per (sequence, KV head) at position seq_len[b] (its physical page must
-/// be in block_table already); updates that page's metadata in place and then seq_len[b] += 1.
+/// be in block_table already); updates that page's metadata (and its super-page's) in place, then seq_len[b] += 1.
 /// new_keys / new_values: device [batch][num_kv_heads][head_dim] in the cache dtype.
 Status append_tokens(const DecodeShape& shape, const DeviceKvCache& cache, const void* new_keys,
                      const void* new_values, void* stream);
 
-/// One decode step for the batch: (a) routing U_{p,h} from metadata, (b) top-P selection per
-/// (sequence, KV head) with the tie rule, (c) split attention over the selected pages with a combine,
-/// (d) the certificate. Asynchronous on `stream`.
+/// One decode step for the batch: (a) routing U_{p,h} from metadata with a per-chunk top-P (many blocks
+/// per group), (b) the final top-P per (sequence, KV head) with the tie rule and the certificate's sums,
+/// (c) split attention over the selected pages, (d) combine with the certificate. In hierarchical mode
+/// (a, b) run first on super-pages (top-R) and then on the pages of the refined super-pages.
+/// Asynchronous on `stream`.
 Status decode_step(const DecodeShape& shape, const DeviceKvCache& cache, const float* queries,
                    const DecodeParams& params, DecodeWorkspace* workspace, const DecodeOutputs& outputs,
                    void* stream);
 
 /// Adaptive mode (docs/kernel.md): per group, while max_h tail_bound > delta and pages remain, double P
-/// and recompute (the host reads the certificates back after every round; synchronises `stream`).
+/// (and R in hierarchical mode) and recompute (the host reads the certificates back after every round; synchronises `stream`).
 /// Budgets are capped at outputs.max_selected. rounds (may be nullptr) receives the number of steps run.
 Status decode_step_adaptive(const DecodeShape& shape, const DeviceKvCache& cache, const float* queries,
                             const DecodeParams& params, float delta, DecodeWorkspace* workspace,
@@ -139,6 +158,7 @@ struct DeviceBatch {
 /// rounded to the dtype; callers that compare with the CPU reference round first). Full pages of one
 /// source are shared between sequences; a partial last page is private. Metadata is built on device.
 /// shape.max_pages_per_seq and num_physical_pages are filled in; extra_pages_per_seq reserves room to append.
+/// With shape.pages_per_super > 0 the super-page metadata is allocated and built too.
 Status upload_batch(DecodeShape shape, const std::vector<HostKvSource>& sources,
                     const std::vector<int>& source_of_seq, const std::vector<int>& seq_len,
                     int extra_pages_per_seq, DeviceBatch* batch);

@@ -49,6 +49,7 @@ inline KernelOutputs run_sparse_cuda(const Stream& stream, const SparseAttention
   shape.head_dim = d;
   shape.page_size = params.page_size;
   shape.dtype = dtype;
+  shape.pages_per_super = params.superpage_size;  // 0: flat routing, no super-page metadata
 
   std::vector<double> values;  // zeros when the stream has no values
   const bool has_values = stream.has_values();
@@ -123,6 +124,8 @@ inline KernelOutputs run_sparse_cuda(const Stream& stream, const SparseAttention
       dp.page_budget = params.page_budget;
       dp.sink_pages = params.sink_pages;
       dp.recent_pages = params.recent_pages;
+      dp.hierarchical = params.superpage_size > 0;
+      dp.refine_budget = params.superpage_refine;
       dp.eps = static_cast<float>(eps_list[static_cast<size_t>(e)]);
       dp.scale = static_cast<float>(resolve_scale(params, stream.scale, stream.dim()));
       const cuda::Status st = cuda::decode_step_adaptive(shape, device.cache, q_dev, dp, static_cast<float>(params.delta),
