@@ -4,7 +4,7 @@
 usage: plot_sweep.py SWEEP.csv SWEEP.json OUT_DIR [--queries N]
 
 Writes into OUT_DIR:
-  tail_vs_inv_eps.png   measured log10 tail mass outside the face vs 1/eps, with the bounds
+  tail_vs_inv_eps.png   measured log10 tail mass outside the face vs Delta/eps, with the bounds
                         (softmax: Theorem S; hull: H1 where eps_hull <= eps0, H2), a few queries per model
   h3_rho_over_eps.png   hull model: rho(eps)/eps vs eps with the ||x'|| line of Theorem H3
   histograms.png        distributions of Delta, kappa/Delta and log10 tightness (bound/measured)
@@ -53,31 +53,45 @@ def pick(groups, count):
     return [keys[int(i * step)] for i in range(count)]
 
 
-def plot_tails(rows, out_dir, count):
+def plot_tails(rows, out_dir, count, max_ratio=120.0):
+    """log10 m_out against Delta/eps (dimensionless), so that queries of very different gaps share one
+    axis: exp(-Delta/eps) is the line of slope -1/ln(10); H1/H2 prove at least half that slope."""
     models = [m for m in ("softmax", "hull") if any(r["model"] == m for r in rows)]
     if not models:
         return None
     fig, axes = plt.subplots(1, len(models), figsize=(6.5 * len(models), 4.8), squeeze=False)
     for ax, model in zip(axes[0], models):
         groups = group_queries(rows, model)
+        eps_col = "eps_hull" if model == "hull" else "eps"
         for i, key in enumerate(pick(groups, count)):
-            rs = sorted(groups[key], key=lambda r: -num(r["eps"]))
-            eps_col = "eps_hull" if model == "hull" else "eps"
-            x = [1.0 / num(r[eps_col]) for r in rs]
-            measured = [num(r["log10_tail_measured"]) for r in rs]
+            rs = [r for r in groups[key] if math.isfinite(num(r["delta"])) and num(r["delta"]) > 0]
+            rs = sorted(rs, key=lambda r: -num(r[eps_col]))
+            x = [num(r["delta"]) / num(r[eps_col]) for r in rs]
+            keep = [j for j, v in enumerate(x) if v <= max_ratio]
+            if not keep:
+                continue
+            x = [x[j] for j in keep]
+            rs = [rs[j] for j in keep]
             color = f"C{i % 10}"
-            ax.plot(x, measured, "o-", color=color, ms=3, label=f"{key[0]} q{key[1]} measured")
+            ax.plot(x, [num(r["log10_tail_measured"]) for r in rs], "o-", color=color, ms=3,
+                    label=f"{key[0]} q{key[1]} measured")
             if model == "softmax":
-                ax.plot(x, [num(r["log10_tail_bound"]) for r in rs], "--", color=color, lw=1, label="Theorem S bound")
+                ax.plot(x, [num(r["log10_tail_bound"]) for r in rs], "--", color=color, lw=1)
             else:
-                ax.plot(x, [num(r["log10_tail_h2"]) for r in rs], "--", color=color, lw=1, label="H2 bound")
+                ax.plot(x, [num(r["log10_tail_h2"]) for r in rs], "--", color=color, lw=1)
                 h1 = [num(r["log10_tail_h1"]) for r in rs]
                 if any(math.isfinite(v) for v in h1):
-                    ax.plot(x, h1, ":", color=color, lw=1.5, label="H1 bound (eps <= eps0)")
-        # ln m_out ~ c - kappa/eps: straight lines against a linear 1/eps axis.
-        ax.set_xlabel("1/eps_hull" if model == "hull" else "1/eps (softmax temperature)")
+                    ax.plot(x, h1, ":", color=color, lw=1.8)
+        xs = [0, max_ratio]
+        ax.plot(xs, [-v / math.log(10) for v in xs], "k-", lw=0.8, label="exp(-Delta/eps)")
+        ax.plot([], [], "k--", lw=1, label="Theorem S bound" if model == "softmax" else "H2 bound")
+        if model == "hull":
+            ax.plot([], [], "k:", lw=1.8, label="H1 bound (eps <= eps0)")
+        ax.set_xlim(0, max_ratio)
+        ax.set_ylim(-max_ratio / math.log(10) - 5, 5)
+        ax.set_xlabel("Delta / eps" + ("_hull" if model == "hull" else ""))
         ax.set_ylabel("log10 mass outside the face")
-        ax.set_title(f"{model} model: tail mass vs 1/eps")
+        ax.set_title(f"{model} model: tail mass vs Delta/eps (dashed/dotted: bounds)")
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=6, loc="lower left")
     fig.tight_layout()
