@@ -144,10 +144,12 @@ def plot_histograms(rows, report, out_dir):
         ratios = [f["kappa_over_delta"] for f in report.get("fits", [])
                   if f["model"] == model and f["kappa_over_delta"] is not None]
         if ratios:
-            axes[1].hist(ratios, bins=30, alpha=0.6, color=color, label=model)
+            axes[1].hist([min(v, 2.5) for v in ratios], bins=50, range=(0, 2.5), histtype="step", lw=1.8,
+                         color=color, label=f"{model} (values > 2.5 drawn at 2.5)")
         tight = [num(r["log10_tightness"]) for r in rows if r["model"] == model and math.isfinite(num(r["log10_tightness"]))]
         if tight:
-            axes[2].hist(tight, bins=40, alpha=0.6, color=color, label=model)
+            axes[2].hist(tight, bins=40, histtype="step", lw=1.8, color=color, label=model)
+            axes[2].set_yscale("log")
     axes[0].set_xlabel("log10 Delta (support gap)")
     axes[1].set_xlabel("kappa / Delta (fitted decay rate; 1 = exp(-Delta/eps), 0.5 = H1/H2 rate)")
     axes[1].axvline(1.0, color="k", lw=0.8)

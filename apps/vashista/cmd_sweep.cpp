@@ -51,6 +51,7 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
       const SweepResult result = sweep_trace(opts->trace, o);
       print_sweep_summary(result, o, std::cout);
       if (!o.plot_dir.empty()) {
+        std::cout.flush();  // the script writes to the same terminal
         run_plot_script("plot_sweep.py", {o.per_query_csv, o.report_json, o.plot_dir});
         std::cout << "figures written to " << o.plot_dir << "\n";
       }
