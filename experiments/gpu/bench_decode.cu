@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   const int budget = argc > 2 ? std::atoi(argv[2]) : 64;
   const int superpage = argc > 3 ? std::atoi(argv[3]) : 64;
   const int refine = argc > 4 ? std::atoi(argv[4]) : 16;
+  // Optional filters (profiling): argv[5] = "batch:T" runs only that shape, argv[6] = "flat" or "hierarchical".
+  const std::string only_shape = argc > 5 ? argv[5] : "", only_mode = argc > 6 ? argv[6] : "";
   const int page_size = 16, d = 128, hq = 32, hkv = 8;
   FILE* csv = std::fopen(csv_path, "w");
   std::fprintf(csv, "kernel,mode,device,batch,T,page_size,page_budget,superpage,refine,ms,bytes_read,GBps,copy_GBps,frac_of_copy,mean_tail_bound\n");
@@ -70,6 +72,7 @@ int main(int argc, char** argv) {
 
   for (int batch : {1, 16}) {
     for (long T : {16384L, 65536L, 131072L, 524288L, 1048576L}) {
+      if (!only_shape.empty() && only_shape != std::to_string(batch) + ":" + std::to_string(T)) continue;
       const int pages_per_seq = static_cast<int>(T / page_size);
       const size_t phys = size_t(batch) * pages_per_seq;
       const size_t kv_elems = phys * hkv * page_size * d;
@@ -120,6 +123,7 @@ int main(int argc, char** argv) {
       check(vc::create_workspace(shape, budget, &ws));
       cudaStream_t stream; CK(cudaStreamCreate(&stream));
       for (const bool hier : {false, true}) {
+        if (!only_mode.empty() && only_mode != (hier ? "hierarchical" : "flat")) continue;
         vc::DecodeParams params;
         params.page_budget = budget;
         params.scale = 1.0f / std::sqrt(float(d));

@@ -161,7 +161,8 @@ template <int G> __device__ __forceinline__ TailPartial<G> partial_shfl(const Ta
   return q;
 }
 
-/// Block reduction of partials (every thread calls it); the result is valid in thread 0.
+/// Block reduction of partials (every thread calls it); the result is valid in thread 0. Two shuffle trees
+/// (within warps, then warp 0 over the NT/32 warp results), so the height grows by 10 at most.
 template <int G, int NT>
 __device__ void block_reduce_partial(TailPartial<G>& p, TailPartial<G>* smem /* [NT / 32] */) {
 #pragma unroll
@@ -172,8 +173,17 @@ __device__ void block_reduce_partial(TailPartial<G>& p, TailPartial<G>* smem /* 
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   if (lane == 0) smem[warp] = p;
   __syncthreads();
-  if (threadIdx.x == 0) {
-    for (int w = 1; w < NT / 32; ++w) partial_merge(p, smem[w]);
+  if (warp == 0) {
+    if (lane < NT / 32) {
+      p = smem[lane];
+    } else {
+      partial_init(p);
+    }
+#pragma unroll
+    for (int off = 16; off > 0; off /= 2) {
+      const TailPartial<G> q = partial_shfl(p, off);
+      partial_merge(p, q);
+    }
   }
 }
 
@@ -491,7 +501,8 @@ __global__ void __launch_bounds__(kRouteThreads) route_chunk_kernel(const Decode
       part.e = fmaxf(part.e, s_err[i]);  // forced pages are attended: their routing error lowers lse_S
     }
   }
-  block_reduce_partial<G, kRouteThreads>(part, s_red);
+  // A chunk whose eligible units were all taken (and with no forced page) has an empty partial: skip the reduction.
+  if (__syncthreads_or(part.n > 0.0f || part.e > 0.0f)) block_reduce_partial<G, kRouteThreads>(part, s_red);
   if (threadIdx.x == 0) {
     const size_t c = static_cast<size_t>(bk) * rb.part_cap + blockIdx.x;
     reinterpret_cast<TailPartial<G>*>(rb.partials)[c] = part;
@@ -505,14 +516,14 @@ __global__ void __launch_bounds__(kRouteThreads) route_chunk_kernel(const Decode
 // partial are merged into the certificate sum. Level 1 writes the refined super-pages and keeps its sum as the
 // carry; levels 0 and 2 write the selected pages and ln X_ub (rounded up) with the max routing error of the
 // attended pages.
-template <int G, int L>
-__global__ void __launch_bounds__(kFinalThreads) select_final_kernel(const DecodeShape shape, const DeviceKvCache cache,
+template <int G, int L, int NT>
+__global__ void __launch_bounds__(NT) select_final_kernel(const DecodeShape shape, const DeviceKvCache cache,
                                                                      const DecodeParams params, const int max_selected,
                                                                      const LevelArgs la, const RouteBuffers rb,
                                                                      const float inv_eps, int32_t* __restrict__ selected,
                                                                      int32_t* __restrict__ num_selected) {
   __shared__ SelectSmem sm;
-  __shared__ TailPartial<G> s_red[kFinalThreads / 32];
+  __shared__ TailPartial<G> s_red[NT / 32];
   __shared__ int s_ncand;
   const int bk = blockIdx.x;
   const LevelInfo li = level_info<L>(shape, cache, params, rb, bk, max_selected);
@@ -523,7 +534,7 @@ __global__ void __launch_bounds__(kFinalThreads) select_final_kernel(const Decod
   if (threadIdx.x == 0) s_ncand = 0;
   __syncthreads();
   int my = 0;
-  for (int c = threadIdx.x; c < nch; c += kFinalThreads) my += counts[c];
+  for (int c = threadIdx.x; c < nch; c += NT) my += counts[c];
   if (my) atomicAdd(&s_ncand, my);
   __syncthreads();
   const int ncand = s_ncand;
@@ -538,24 +549,24 @@ __global__ void __launch_bounds__(kFinalThreads) select_final_kernel(const Decod
     threshold = 0u;
     need_eq = 0;
   } else {
-    radix_threshold<kFinalThreads>(n_slots, k, key_at, sm, &threshold, &need_eq);
+    radix_threshold<NT>(n_slots, k, key_at, sm, &threshold, &need_eq);
   }
   int32_t* out = L == kSuperPages ? rb.refined + static_cast<size_t>(bk) * rb.max_super
                                   : selected + static_cast<size_t>(bk) * max_selected;
-  for (int i = threadIdx.x; i < li.n_sink; i += kFinalThreads) out[i] = i;
+  for (int i = threadIdx.x; i < li.n_sink; i += NT) out[i] = i;
   TailPartial<G> part;
   partial_init(part);
   int out_pos = 0, eq_seen = 0;
 #pragma unroll 1
-  for (int base = 0; base < n_slots; base += kFinalThreads) {
+  for (int base = 0; base < n_slots; base += NT) {
     const int i = base + threadIdx.x;
     const bool valid = i < n_slots && i % la.stride < counts[i / la.stride];
     const uint32_t key = valid ? rb.cand_key[slot0 + i] : 0u;
     const bool is_eq = valid && key == threshold;
-    const int eq_rank = eq_seen + block_scan_flag<kFinalThreads>(is_eq, sm.warp_sums, &sm.total);
+    const int eq_rank = eq_seen + block_scan_flag<NT>(is_eq, sm.warp_sums, &sm.total);
     eq_seen += sm.total;
     const bool take = valid && (key > threshold || (is_eq && eq_rank < need_eq));
-    const int pos = out_pos + block_scan_flag<kFinalThreads>(take, sm.warp_sums, &sm.total);
+    const int pos = out_pos + block_scan_flag<NT>(take, sm.warp_sums, &sm.total);
     out_pos += sm.total;
     if (valid) {
       const int unit = rb.cand_unit[slot0 + i];
@@ -574,14 +585,14 @@ __global__ void __launch_bounds__(kFinalThreads) select_final_kernel(const Decod
     }
   }
   const int n_recent = li.n_total - li.recent_first;
-  for (int r = threadIdx.x; r < n_recent; r += kFinalThreads) out[li.n_sink + out_pos + r] = li.recent_first + r;
+  for (int r = threadIdx.x; r < n_recent; r += NT) out[li.n_sink + out_pos + r] = li.recent_first + r;
   const int total = li.n_sink + out_pos + n_recent;
   if (L != kSuperPages) {
-    for (int i = total + threadIdx.x; i < max_selected; i += kFinalThreads) out[i] = -1;
+    for (int i = total + threadIdx.x; i < max_selected; i += NT) out[i] = -1;
   }
   const TailPartial<G>* parts = reinterpret_cast<const TailPartial<G>*>(rb.partials) + static_cast<size_t>(bk) * rb.part_cap;
-  for (int c = threadIdx.x; c < nch; c += kFinalThreads) partial_merge(part, parts[c]);
-  block_reduce_partial<G, kFinalThreads>(part, s_red);
+  for (int c = threadIdx.x; c < nch; c += NT) partial_merge(part, parts[c]);
+  block_reduce_partial<G, NT>(part, s_red);
   if (threadIdx.x != 0) return;
   if (L == kSuperPages) {
     reinterpret_cast<TailPartial<G>*>(rb.carry)[bk] = part;
@@ -939,8 +950,14 @@ void launch_level(const DecodeShape& shape, const DeviceKvCache& cache, const fl
   const RouteBuffers rb = route_buffers(ws);
   route_chunk_kernel<T, D, G, L><<<dim3(chunks, groups), kRouteThreads, 0, stream>>>(
       shape, cache, queries, params.scale, 1.0f / params.eps, params, out.max_selected, la, rb);
-  select_final_kernel<G, L><<<groups, kFinalThreads, 0, stream>>>(shape, cache, params, out.max_selected, la, rb,
-                                                                  1.0f / params.eps, out.selected_pages, out.num_selected);
+  // Few candidate slots (small T or the hierarchical levels): a 256-thread block has less synchronisation.
+  if (static_cast<long long>(chunks) * la.stride <= 2048) {
+    select_final_kernel<G, L, kRouteThreads><<<groups, kRouteThreads, 0, stream>>>(
+        shape, cache, params, out.max_selected, la, rb, 1.0f / params.eps, out.selected_pages, out.num_selected);
+  } else {
+    select_final_kernel<G, L, kFinalThreads><<<groups, kFinalThreads, 0, stream>>>(
+        shape, cache, params, out.max_selected, la, rb, 1.0f / params.eps, out.selected_pages, out.num_selected);
+  }
 }
 
 template <typename T, int D, int G>
