@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <unistd.h>
 
 namespace vashista {
 
@@ -21,6 +22,10 @@ void AtomicFile::commit() {
 namespace {
 void interrupt_handler(int) {
   remove_pending_temporaries();
+  // write(2) only: async-signal-safe. Says that no partial output was left (docs/cli.md, exit 130).
+  static const char kMessage[] = "vashista: interrupted; no partial output left (temporary files removed)\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
+  (void)ignored;
   ::_exit(kExitInterrupted);
 }
 }  // namespace

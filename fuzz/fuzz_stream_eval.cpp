@@ -1,0 +1,80 @@
+// libFuzzer harness: a small stream built in memory from the input bytes (what the reader could
+// return: finite values, 1 <= query_length <= n, scale finite > 0), evaluated under both models at
+// one to three temperatures and, from a flag, in auto mode. Keys are drawn so that ties, duplicate
+// keys, tiny relative gaps (1e-14), huge and tiny norms (1e+-150, up to 1e300) and low-dimensional
+// (affinely dependent) configurations are common. Every row must pass fuzz/record_invariants.hpp.
+#include "analysis/stream_evaluation.hpp"
+#include "core/error.hpp"
+#include "record_invariants.hpp"
+
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+
+namespace {
+
+double draw_value(FuzzedDataProvider& in, double magnitude, const vashista::Matrix& keys, vashista::Index row,
+                  vashista::Index col) {
+  switch (in.ConsumeIntegralInRange<int>(0, 5)) {
+    case 0: return static_cast<double>(in.ConsumeIntegralInRange<int>(-3, 3)) * magnitude;
+    case 1:  // duplicate of an earlier key's coordinate (duplicate keys, ties)
+      if (row > 0) return keys(in.ConsumeIntegralInRange<vashista::Index>(0, row - 1), col);
+      return magnitude;
+    case 2: return (1.0 + 1e-14 * in.ConsumeIntegralInRange<int>(-4, 4)) * magnitude;
+    case 3: return in.ConsumeFloatingPointInRange<double>(-1.0, 1.0) * magnitude;
+    case 4: return 0.0;
+    default: return std::ldexp(in.ConsumeFloatingPointInRange<double>(-1.0, 1.0), in.ConsumeIntegralInRange<int>(-60, 60)) * magnitude;
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  FuzzedDataProvider in(data, size);
+  using vashista::Index;
+  const Index n = in.ConsumeIntegralInRange<Index>(1, 40);
+  const Index d = in.ConsumeIntegralInRange<Index>(1, 10);
+  const Index m = in.ConsumeIntegralInRange<Index>(1, 3);
+  static const double kMagnitudes[] = {1.0, 1e-150, 1e150, 1e-300, 1e300, 1e-14, 1e14, 0.5};
+  const double key_mag = kMagnitudes[in.ConsumeIntegralInRange<int>(0, 7)];
+  const double query_mag = kMagnitudes[in.ConsumeIntegralInRange<int>(0, 7)];
+  const bool causal = in.ConsumeBool();
+  const bool auto_eps = in.ConsumeBool();
+  vashista::Stream s;
+  s.name = "fuzz";
+  s.keys.resize(n, d);
+  s.queries.resize(m, d);
+  s.scale = in.ConsumeBool() ? 1.0 / std::sqrt(static_cast<double>(d)) : kMagnitudes[in.ConsumeIntegralInRange<int>(0, 7)];
+  for (Index i = 0; i < n; ++i)
+    for (Index c = 0; c < d; ++c) s.keys(i, c) = draw_value(in, key_mag, s.keys, i, c);
+  for (Index j = 0; j < m; ++j) {
+    const int mode = in.ConsumeIntegralInRange<int>(0, 2);
+    const Index src = in.ConsumeIntegralInRange<Index>(0, n - 1);
+    for (Index c = 0; c < d; ++c) {
+      if (mode == 0) s.queries(j, c) = s.keys(src, c);  // q exactly on a vertex
+      else if (mode == 1) s.queries(j, c) = 0.5 * (s.keys(src, c) + s.keys(0, c));  // on an edge/inside
+      else s.queries(j, c) = in.ConsumeFloatingPointInRange<double>(-1.0, 1.0) * query_mag;
+    }
+    if (causal) s.query_length.push_back(in.ConsumeIntegralInRange<int64_t>(1, n));
+  }
+  vashista::EvaluationPlan plan;
+  plan.eps.clear();
+  const int eps_count = in.ConsumeIntegralInRange<int>(1, 3);
+  static const double kEps[] = {1.0, 1e-3, 1e-8, 1e3, 1e-300, 1e300, 0.1, 1e-14};
+  for (int e = 0; e < eps_count; ++e) plan.eps.push_back(kEps[in.ConsumeIntegralInRange<int>(0, 7)]);
+  plan.auto_eps = auto_eps;
+  plan.auto_eps_count = 4;
+  try {
+    for (const auto& r : vashista::evaluate_stream(s, plan, 1, nullptr)) vashista::fuzz::check_record(r);
+  } catch (const vashista::Error& e) {
+    // A clear error is a defined outcome for inputs such as overflowing scores; an internal error is not.
+    if (e.kind() == vashista::ErrorKind::internal) {
+      std::fprintf(stderr, "internal error: %s\n", e.what());
+      std::abort();
+    }
+  }
+  return 0;
+}
