@@ -33,6 +33,12 @@ void setup_kernel(CLI::App& app, RunFunction& run) {
   sub->add_option("--delta", opts->run.params.delta,
                   "Adaptive mode: double P until the certificate tail_bound <= delta (0 = fixed budget)")
       ->capture_default_str();
+  sub->add_option("--superpage-size", opts->run.params.superpage_size,
+                  "Hierarchical routing: pages per super-page (0 = flat routing over every page)")
+      ->capture_default_str();
+  sub->add_option("--refine", opts->run.params.superpage_refine,
+                  "Hierarchical routing: super-pages refined per group (forced ones included)")
+      ->capture_default_str();
   sub->add_option("--kv-dtype", opts->run.cuda_dtype, "CUDA KV cache dtype: bfloat16 or float16")
       ->check(CLI::IsMember({"bfloat16", "float16"}))
       ->capture_default_str();
