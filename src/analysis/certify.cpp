@@ -57,9 +57,7 @@ CertifyResult certify_trace(const std::string& path, const CertifyOptions& optio
   return result;
 }
 
-namespace {
-
-std::string fixed(double v, int digits = 3) {
+std::string short_number(double v, int digits) {
   if (std::isnan(v)) return "-";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return fmt::format("{:.{}g}", v, digits);
@@ -74,7 +72,23 @@ std::string status_counts(const StreamSummary& s) {
   return text;
 }
 
-}  // namespace
+void print_totals_and_violations(const std::vector<Violation>& violations, Index output_violations, Index rows,
+                                 double seconds, std::ostream& out) {
+  out << fmt::format("\n{} rows in {:.1f} s; {} bound violations / unsound certificates, {} kernel output-bound "
+                     "violations\n",
+                     rows, seconds, violations.size(), output_violations);
+  constexpr size_t kViolationsShown = 20;
+  for (size_t i = 0; i < violations.size() && i < kViolationsShown; ++i) {
+    const Violation& v = violations[i];
+    out << fmt::format("  VIOLATION stream={} query={} model={} eps={} bound={} log10 measured={} > log10 bound={}: {}\n",
+                       v.stream, v.query, to_string(v.model), v.eps, v.bound, v.log10_measured, v.log10_bound, v.note);
+  }
+  if (violations.size() > kViolationsShown) {
+    out << fmt::format("  ... {} more in the per-query CSV / JSON report\n", violations.size() - kViolationsShown);
+  }
+  out << (violations.empty() && output_violations == 0 ? "verdict: all bounds and certificates hold\n"
+                                                       : "verdict: VIOLATIONS FOUND (exit 1)\n");
+}
 
 void print_certify_summary(const CertifyResult& result, const CertifyOptions& options, std::ostream& out) {
   out << fmt::format("certify: eps = {} (softmax temperature), delta = {}\n\n", options.eps, options.delta);
@@ -82,25 +96,12 @@ void print_certify_summary(const CertifyResult& result, const CertifyOptions& op
                    "k_eff p50", "safe", "violations", "statuses"});
   for (const StreamSummary& s : result.summaries) {
     const std::string safe = fmt::format("{:.1f}%", s.rows ? 100.0 * static_cast<double>(s.safe) / static_cast<double>(s.rows) : 0.0);
-    table.add_row({s.stream, to_string(s.model), std::to_string(s.queries), fixed(s.delta_p10), fixed(s.delta_p50),
-                   fixed(s.delta_p90), fixed(s.face_p50), fixed(s.face_max), fixed(s.k_eff_p50), safe,
+    table.add_row({s.stream, to_string(s.model), std::to_string(s.queries), short_number(s.delta_p10, 3), short_number(s.delta_p50, 3),
+                   short_number(s.delta_p90, 3), short_number(s.face_p50, 3), short_number(s.face_max, 3), short_number(s.k_eff_p50, 3), safe,
                    std::to_string(s.violations + s.output_violations), status_counts(s)});
   }
   table.print(out);
-  out << fmt::format("\n{} rows in {:.1f} s; {} bound violations / unsound certificates, {} kernel output-bound "
-                     "violations\n",
-                     result.rows, result.seconds, result.violations.size(), result.output_violations);
-  constexpr size_t kViolationsShown = 20;
-  for (size_t i = 0; i < result.violations.size() && i < kViolationsShown; ++i) {
-    const Violation& v = result.violations[i];
-    out << fmt::format("  VIOLATION stream={} query={} model={} eps={} bound={} log10 measured={} > log10 bound={}: {}\n",
-                       v.stream, v.query, to_string(v.model), v.eps, v.bound, v.log10_measured, v.log10_bound, v.note);
-  }
-  if (result.violations.size() > kViolationsShown) {
-    out << fmt::format("  ... {} more in the per-query CSV / JSON report\n", result.violations.size() - kViolationsShown);
-  }
-  out << (result.exit_code() == 0 ? "verdict: all bounds and certificates hold\n"
-                                   : "verdict: VIOLATIONS FOUND (exit 1)\n");
+  print_totals_and_violations(result.violations, result.output_violations, result.rows, result.seconds, out);
 }
 
 }  // namespace vashista

@@ -45,6 +45,13 @@ struct CertifyResult {
 /// asked. Throws Error(bad_input / io) on a bad trace or an unwritable output.
 CertifyResult certify_trace(const std::string& path, const CertifyOptions& options);
 
+/// Terminal helpers shared by certify and sweep: a number in `digits` significant digits ("-" for
+/// NaN), "status=count ..." of a summary, and the closing totals, violations and verdict lines.
+std::string short_number(double value, int digits = 3);
+std::string status_counts(const StreamSummary& summary);
+void print_totals_and_violations(const std::vector<Violation>& violations, Index output_violations, Index rows,
+                                 double seconds, std::ostream& out);
+
 /// The terminal summary: one line per (stream, model), then totals and the violations.
 void print_certify_summary(const CertifyResult& result, const CertifyOptions& options, std::ostream& out);
 

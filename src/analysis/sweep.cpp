@@ -76,12 +76,6 @@ std::vector<KernelEpsSummary> summarize_kernel(const std::string& stream, const 
   return out;
 }
 
-std::string number(double v, int digits = 3) {
-  if (std::isnan(v)) return "-";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return fmt::format("{:.{}g}", v, digits);
-}
-
 }  // namespace
 
 SweepResult sweep_trace(const std::string& path, const SweepOptions& options) {
@@ -141,12 +135,10 @@ void print_sweep_summary(const SweepResult& result, const SweepOptions& options,
   TextTable table({"stream", "model", "queries", "rows", "violations", "kappa/Delta p10", "p50", "p90",
                    "H3 rel.err p50", "max", "log10 tightness p50", "eps* p50", "statuses"});
   for (const SweepStreamSummary& s : result.summaries) {
-    std::string statuses;
-    for (const auto& [status, count] : s.base.statuses) statuses += fmt::format("{}{}={}", statuses.empty() ? "" : " ", status, count);
     table.add_row({s.base.stream, to_string(s.base.model), std::to_string(s.base.queries), std::to_string(s.base.rows),
-                   std::to_string(s.base.violations), number(s.kappa_over_delta_p10), number(s.kappa_over_delta_p50),
-                   number(s.kappa_over_delta_p90), number(s.h3_relative_p50), number(s.h3_relative_max),
-                   number(s.log10_tightness_p50), number(s.base.eps_star_p50), statuses});
+                   std::to_string(s.base.violations), short_number(s.kappa_over_delta_p10), short_number(s.kappa_over_delta_p50),
+                   short_number(s.kappa_over_delta_p90), short_number(s.h3_relative_p50), short_number(s.h3_relative_max),
+                   short_number(s.log10_tightness_p50), short_number(s.base.eps_star_p50), status_counts(s.base)});
   }
   table.print(out);
   if (!result.kernel.empty()) {
@@ -154,21 +146,13 @@ void print_sweep_summary(const SweepResult& result, const SweepOptions& options,
     TextTable kt({"stream", "eps", "queries", "unsound", "output > bound", "output err p50", "output err max",
                   "log10 tail bound p50", "log10 tail measured p50"});
     for (const KernelEpsSummary& k : result.kernel) {
-      kt.add_row({k.stream, number(k.eps, 4), std::to_string(k.queries), std::to_string(k.unsound),
-                  std::to_string(k.output_violations), number(k.output_error_p50), number(k.output_error_max),
-                  number(k.log10_tail_bound_p50), number(k.log10_tail_measured_p50)});
+      kt.add_row({k.stream, short_number(k.eps, 4), std::to_string(k.queries), std::to_string(k.unsound),
+                  std::to_string(k.output_violations), short_number(k.output_error_p50), short_number(k.output_error_max),
+                  short_number(k.log10_tail_bound_p50), short_number(k.log10_tail_measured_p50)});
     }
     kt.print(out);
   }
-  out << fmt::format("\n{} rows in {:.1f} s; {} bound violations / unsound certificates, {} kernel output-bound violations\n",
-                     result.rows, result.seconds, result.violations.size(), result.output_violations);
-  constexpr size_t kShown = 20;
-  for (size_t i = 0; i < result.violations.size() && i < kShown; ++i) {
-    const Violation& v = result.violations[i];
-    out << fmt::format("  VIOLATION stream={} query={} model={} eps={} bound={} log10 measured={} > log10 bound={}: {}\n",
-                       v.stream, v.query, to_string(v.model), v.eps, v.bound, v.log10_measured, v.log10_bound, v.note);
-  }
-  out << (result.exit_code() == 0 ? "verdict: all bounds and certificates hold\n" : "verdict: VIOLATIONS FOUND (exit 1)\n");
+  print_totals_and_violations(result.violations, result.output_violations, result.rows, result.seconds, out);
 }
 
 void write_sweep_json(std::ostream& out, const std::string& trace_path, const SweepOptions& options,
