@@ -45,6 +45,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <cstdio>
+#include <cstdlib>
 
 namespace vashista {
 
@@ -76,6 +78,16 @@ struct QueryState {
   std::vector<char> in_w;   // n flags
   bool active = true;
   bool iteration_limit = false;
+  // Screening (see the header comment): reference point of the last full pricing pass and its values.
+  bool next_full = true;            // the next pricing pass reads every key
+  bool screened = false;            // a reference exists and the survivors below are in use
+  Vector ref_x;                     // x0
+  double ref_dx = 0;                // rounding bound of x0 (dx of that pass)
+  Vector ref_lambda, ref_rho, ref_dist;
+  std::vector<Index> survivors;     // keys re-priced by partial passes (sorted)
+  std::vector<char> is_survivor;    // n flags
+  Matrix survivor_keys;             // rows of the survivors, gathered once per reference
+  int screened_passes = 0;
   HullProjection result;
   explicit QueryState(Index d) : mnp(d) {}
 };
@@ -95,7 +107,9 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   for (std::size_t c = 0; c < order.size(); ++c) cols.col(static_cast<Index>(c)) = *columns[order[c]];
   const Index rows = order.empty() ? 0 : active[order[0]]->visible;
   const Index blocks = (rows + kBlockRows - 1) / kBlockRows;
-#pragma omp parallel for schedule(static)
+  // Threads only for a batch: a single query's pass is one gemv, and an OpenMP region on a loaded
+  // machine costs more than it saves.
+#pragma omp parallel for schedule(static) if (order.size() > 1)
   for (Index b = 0; b < blocks; ++b) {
     const Index start = b * kBlockRows;
     const Index len = std::min(kBlockRows, rows - start);
@@ -144,9 +158,40 @@ void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, In
 struct Pricing {
   Vector lambda, rho, dist;
   double xr = 0, xnorm = 0, rnorm = 0, dx = 0;
+  bool screen_ok = true;  // every screened key proven lambda_i > 0 by the screening bound
+  Index screened = 0;     // number of keys priced by the screening bound
 };
 
-Pricing price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st) {
+// Exact pricing of key i from t_i = <k_i, r> (formulas of the header comment).
+inline void price_key(Pricing& pr, const QueryState& st, const Vector& knorm, double qnorm, double gd2, double gd4,
+                      Index i) {
+  const double l = pr.xr - st.kr[i];
+  const double kn = knorm[i];
+  const double dist2 = pr.xnorm * pr.xnorm - 2.0 * (st.scores[i] - st.kr[i]) + kn * kn;
+  const double scale = pr.xnorm + kn + qnorm + pr.rnorm;
+  const double dist = std::min(pr.xnorm + kn, std::sqrt(std::max(0.0, dist2) + 2.0 * gd4 * scale * scale));
+  pr.lambda[i] = l;
+  pr.dist[i] = dist;
+  pr.rho[i] = 2.0 * (gd2 * (pr.xnorm + kn) * pr.rnorm + kU * std::abs(l) + pr.dx * (dist + pr.rnorm) + pr.dx * pr.dx);
+}
+
+// Pricing at the current x. full: every key from st.kr. Otherwise only the survivors are exact (st.kr
+// holds their t_i) and every other key is priced by the screening bound from the reference pass:
+//
+// Screening (docs/theory.md section 3; the identity below is exact for any points X0, X and key k_i):
+//   lambda_i(X) = <X - k_i, q - X> = lambda_i(X0) + <X - X0, q - X> - <X0 - k_i, X - X0>,
+// so with X0, X the exact hull points of the stored x0, x (within ref_dx, dx), l0_i the reference
+// value (|l0_i - lambda_i(X0)| <= rho0_i), dist0_i >= ||x0 - k_i||, D = fl(x - x0), c = fl(<D, r>):
+//   M     = ||D|| (1 + 2 gamma_{d+2}) + dx + ref_dx                  >= ||X - X0||,
+//   c_err = (dx + ref_dx + 2u||D||)(||r||(1 + u) + dx) + ||D||(u||r|| + dx) + gamma_d ||D|| ||r||
+//                                                                    >= |<X - X0, q - X> - c|,
+//   l_i   = fl(l0_i + c),
+//   rho_i = rho0_i + 2 (c_err + u |l_i|) + (dist0_i + ref_dx) M (1 + 8u)  >= |l_i - lambda_i(X)|,
+//   dist_i = (dist0_i + M)(1 + 4u)                                    >= ||x - k_i||.
+// These (l_i, rho_i, dist_i) enter the certificate exactly like a priced key's. A key is screened only
+// while l_i - rho_i > 0, i.e. lambda_i(X) > 0 is proven: a screened key is never a violator and never in
+// the true face; once some screened key loses that proof (x moved too far from x0), the next pass is full.
+Pricing price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full) {
   Pricing pr;
   const Index n = st.visible;
   const double d = static_cast<double>(keys.cols());
@@ -159,18 +204,65 @@ Pricing price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySt
   pr.lambda.resize(n);
   pr.rho.resize(n);
   pr.dist.resize(n);
+  if (full) {
+    for (Index i = 0; i < n; ++i) price_key(pr, st, knorm, qnorm, gd2, gd4, i);
+    return pr;
+  }
+  for (Index i : st.survivors) price_key(pr, st, knorm, qnorm, gd2, gd4, i);
+  if (!st.screened) {  // candidate pool, no reference: the other keys are unknown, a full pass must come
+    pr.screen_ok = false;
+    return pr;
+  }
+  const Vector diff = st.x - st.ref_x;
+  const double dn = diff.norm();
+  const double c = diff.dot(st.r);
+  const double big_m = dn * (1.0 + 2.0 * gd2) + pr.dx + st.ref_dx;
+  const double c_err = (pr.dx + st.ref_dx + 2.0 * kU * dn) * (pr.rnorm * (1.0 + kU) + pr.dx) +
+                       dn * (kU * pr.rnorm + pr.dx) + gamma(d) * dn * pr.rnorm;
   for (Index i = 0; i < n; ++i) {
-    const double l = pr.xr - st.kr[i];
-    const double kn = knorm[i];
-    const double dist2 = pr.xnorm * pr.xnorm - 2.0 * (st.scores[i] - st.kr[i]) + kn * kn;
-    const double scale = pr.xnorm + kn + qnorm + pr.rnorm;
-    const double dist = std::min(pr.xnorm + kn, std::sqrt(std::max(0.0, dist2) + 2.0 * gd4 * scale * scale));
+    if (st.is_survivor[static_cast<std::size_t>(i)]) continue;
+    const double l = st.ref_lambda[i] + c;
+    const double rho = st.ref_rho[i] + 2.0 * (c_err + kU * std::abs(l)) +
+                       (st.ref_dist[i] + st.ref_dx) * big_m * (1.0 + 8.0 * kU);
     pr.lambda[i] = l;
-    pr.dist[i] = dist;
-    pr.rho[i] = 2.0 * (gd2 * (pr.xnorm + kn) * pr.rnorm + kU * std::abs(l) + pr.dx * (dist + pr.rnorm) +
-                       pr.dx * pr.dx);
+    pr.rho[i] = rho;
+    pr.dist[i] = (st.ref_dist[i] + big_m) * (1.0 + 4.0 * kU);
+    if (!(l - rho > 0)) pr.screen_ok = false;
+    ++pr.screened;
   }
   return pr;
+}
+
+// After a full pass with violators: x0 = x becomes the reference; keep the keys whose lower bound
+// (l0_i - rho0_i) / (dist0_i + ref_dx) is among the smallest `fraction` of the keys (at least
+// `min_keep`), i.e. those that a move of radius R = the kept ratio could bring to lambda_i <= 0.
+void set_reference(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Pricing& pr, double fraction,
+                   Index min_keep) {
+  const Index n = st.visible;
+  st.ref_x = st.x;
+  st.ref_dx = pr.dx;
+  st.ref_lambda = pr.lambda;
+  st.ref_rho = pr.rho;
+  st.ref_dist = pr.dist;
+  const Index keep = std::min<Index>(n, std::max<Index>(min_keep, static_cast<Index>(fraction * static_cast<double>(n))));
+  std::vector<double> ratio(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) ratio[static_cast<std::size_t>(i)] = (pr.lambda[i] - pr.rho[i]) / (pr.dist[i] + pr.dx + 1e-300);
+  std::vector<double> sorted = ratio;
+  std::nth_element(sorted.begin(), sorted.begin() + (keep - 1), sorted.end());
+  const double radius = sorted[static_cast<std::size_t>(keep - 1)];
+  st.survivors.clear();
+  st.is_survivor.assign(static_cast<std::size_t>(n), 0);
+  for (Index i = 0; i < n; ++i) {
+    // Keys in the working set and keys at or below the radius are re-priced (ties all kept).
+    if (ratio[static_cast<std::size_t>(i)] <= radius || st.in_w[static_cast<std::size_t>(i)]) {
+      st.survivors.push_back(i);
+      st.is_survivor[static_cast<std::size_t>(i)] = 1;
+    }
+  }
+  st.survivor_keys.resize(static_cast<Index>(st.survivors.size()), keys.cols());
+  for (std::size_t s = 0; s < st.survivors.size(); ++s)
+    st.survivor_keys.row(static_cast<Index>(s)) = keys.row(st.survivors[s]);
+  st.screened = true;
 }
 
 // Face weights: the corral's p on F (zeros on face keys outside the corral). When F has keys outside
@@ -224,6 +316,8 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   res.residual_norm = pr.rnorm;
   res.lambda = pr.lambda;
   res.key_passes = key_passes;
+  res.screened_passes = st.screened_passes;
+  res.screened_keys = pr.screened;
   res.major_iterations = st.mnp.major_iterations();
   double gb = 0;
   for (Index i = 0; i < n; ++i) gb = std::max(gb, pr.rho[i] - pr.lambda[i]);
@@ -350,20 +444,56 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
     VASHISTA_CHECK(std::isfinite(knorm[i]), ErrorKind::bad_input,
                    "hull projection: keys: row {} has a non-finite entry (or its norm overflows)", i);
 
-  // Initial working sets: the keys nearest q (largest <k_i, q> - 1/2 ||k_i||^2), ties by index.
-#pragma omp parallel for schedule(dynamic)
+  // Initial working sets and candidate pools. Half the keys by largest <k_i, q> (Frank-Wolfe vertices
+  // of q seen from the origin: keys far out along q, where a face beyond the origin lies), half by
+  // nearest to q (largest <k_i, q> - 1/2 ||k_i||^2); ties by index. Either alone misses faces: the
+  // nearest keys are mostly short keys, the largest scores mostly long ones. The pool (the same two
+  // rankings, `screening_fraction` of the keys) is priced alone until it has no violator, and only
+  // then is a full pass made: a cheap column generation that usually brings x near x* before the
+  // first full pricing pass (which certifies, or sets the screening reference close to x*).
+#pragma omp parallel for schedule(dynamic) if (m > 1)
   for (Index j = 0; j < m; ++j) {
     QueryState& st = states[static_cast<std::size_t>(j)];
-    const Index take = std::min<Index>(std::max(1, options.initial_working_set), st.visible);
-    std::vector<Index> idx(static_cast<std::size_t>(st.visible));
+    const Index n = st.visible;
+    const Index take = std::min<Index>(std::max(1, options.initial_working_set), n);
+    st.mnp.reserve(take + 4 * std::max(1, options.max_added_per_pass));
+    const Index pool = options.screening
+                           ? std::min<Index>(n, std::max<Index>(4 * take, static_cast<Index>(options.screening_fraction *
+                                                                                              static_cast<double>(n))))
+                           : take;
+    std::vector<Index> idx(static_cast<std::size_t>(n));
     std::iota(idx.begin(), idx.end(), Index{0});
-    auto better = [&](Index a, Index b) {
+    auto higher = [&](Index a, Index b) { return st.scores[a] > st.scores[b] || (st.scores[a] == st.scores[b] && a < b); };
+    auto nearer = [&](Index a, Index b) {
       const double sa = st.scores[a] - 0.5 * knorm[a] * knorm[a];
       const double sb = st.scores[b] - 0.5 * knorm[b] * knorm[b];
       return sa > sb || (sa == sb && a < b);
     };
-    std::partial_sort(idx.begin(), idx.begin() + take, idx.end(), better);
-    for (Index t = 0; t < take; ++t) add_to_working_set(keys, st, idx[static_cast<std::size_t>(t)]);
+    const auto at = [&](Index t) { return idx.begin() + static_cast<std::ptrdiff_t>(t); };
+    // Score half of the pool in idx[0, pool_s), nearest half in idx[pool_s, pool): nth_element
+    // partitions, so the second ranking runs over the keys not taken by the first.
+    const Index pool_s = pool / 2, take_s = std::min(take / 2, pool_s);
+    if (pool_s > 0) {
+      std::nth_element(idx.begin(), at(pool_s - 1), idx.end(), higher);
+      std::partial_sort(idx.begin(), at(take_s), at(pool_s), higher);
+    }
+    const Index take_n = take - take_s;
+    if (pool > pool_s) {
+      std::nth_element(at(pool_s), at(pool - 1), idx.end(), nearer);
+      std::partial_sort(at(pool_s), at(pool_s + take_n), at(pool), nearer);
+    }
+    for (Index t = 0; t < take_s; ++t) add_to_working_set(keys, st, idx[static_cast<std::size_t>(t)]);
+    for (Index t = pool_s; t < pool_s + take_n; ++t) add_to_working_set(keys, st, idx[static_cast<std::size_t>(t)]);
+    if (pool > take) {
+      st.survivors.assign(idx.begin(), at(pool));
+      std::sort(st.survivors.begin(), st.survivors.end());
+      st.is_survivor.assign(static_cast<std::size_t>(n), 0);
+      for (Index i : st.survivors) st.is_survivor[static_cast<std::size_t>(i)] = 1;
+      st.survivor_keys.resize(pool, d);
+      for (std::size_t s = 0; s < st.survivors.size(); ++s)
+        st.survivor_keys.row(static_cast<Index>(s)) = keys.row(st.survivors[s]);
+      st.next_full = false;  // price the pool first; no screening reference yet
+    }
   }
 
   while (true) {
@@ -372,31 +502,57 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
       if (st.active) active.push_back(&st);
     if (active.empty()) break;
     // Wolfe's method on each working set, then x and r.
-#pragma omp parallel for schedule(dynamic)
+#pragma omp parallel for schedule(dynamic) if (active.size() > 1)
     for (std::size_t a = 0; a < active.size(); ++a) {
       QueryState& st = *active[a];
       const int left = std::max(0, options.max_major_iterations - st.mnp.major_iterations());
       if (!st.mnp.solve(0, left)) st.iteration_limit = true;
       assemble_point(keys, st);
     }
-    // Pricing pass: t_i = <k_i, r> for every active query.
+    // Pricing pass: t_i = <k_i, r>, over every key for the queries that need a full pass, over the
+    // gathered survivors for the others (screening).
     columns.clear();
     outputs.clear();
+    std::vector<QueryState*> full_pass;
     for (auto* st : active) {
+      if (!st->next_full) continue;
+      full_pass.push_back(st);
       columns.push_back(&st->r);
       outputs.push_back(&st->kr);
     }
-    key_pass(keys, active, columns, outputs, nullptr);
-    ++passes;
-#pragma omp parallel for schedule(dynamic)
+    if (!full_pass.empty()) {
+      key_pass(keys, full_pass, columns, outputs, nullptr);
+      ++passes;
+    }
+#pragma omp parallel for schedule(dynamic) if (active.size() > 1)
     for (std::size_t a = 0; a < active.size(); ++a) {
       QueryState& st = *active[a];
-      const Pricing pr = price(keys, knorm, st);
-      // Violators outside W, most violated first (ties by index).
+      const bool full = st.next_full;
+      if (!full) {
+        const Vector t = st.survivor_keys * st.r;
+        for (std::size_t s = 0; s < st.survivors.size(); ++s) st.kr[st.survivors[s]] = t[static_cast<Index>(s)];
+        ++st.screened_passes;
+      }
+      const Pricing pr = price(keys, knorm, st, full);
+      // Violators outside W, most violated first (ties by index). Screened keys are proven > 0.
       std::vector<Index> violators;
-      for (Index i = 0; i < st.visible; ++i)
-        if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) violators.push_back(i);
-      if (violators.empty() || st.iteration_limit) {
+      if (full) {
+        for (Index i = 0; i < st.visible; ++i)
+          if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) violators.push_back(i);
+      } else {
+        for (Index i : st.survivors)
+          if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) violators.push_back(i);
+      }
+      if (!pr.screen_ok) {
+        // The keys outside the survivors are not proven > 0 (pool stage, or x left the radius where
+        // the screening bound holds): survivor violators join W and the partial passes go on; without
+        // any, the next pass reads every key.
+        if (violators.empty() || st.iteration_limit) {
+          st.next_full = true;
+          violators.clear();
+          continue;
+        }
+      } else if (violators.empty() || st.iteration_limit) {
         certify(keys, knorm, st, pr, passes, options);
         st.active = false;
         continue;
@@ -409,6 +565,10 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
       std::partial_sort(violators.begin(), violators.begin() + static_cast<std::ptrdiff_t>(take), violators.end(),
                         [&](Index x, Index y) { return rate(x) < rate(y) || (rate(x) == rate(y) && x < y); });
       for (std::size_t t = 0; t < take; ++t) add_to_working_set(keys, st, violators[t]);
+      if (full && options.screening) {
+        set_reference(keys, st, pr, options.screening_fraction, 4 * std::max(1, options.max_added_per_pass));
+        st.next_full = false;
+      }
     }
   }
 

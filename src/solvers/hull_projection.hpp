@@ -24,6 +24,8 @@
 // point (solvers/min_norm_point.hpp: QR on differences with O(d m) updates, final Householder solve on
 // the corral) runs on a small working set; a pricing pass computes every lambda_i; violators beyond
 // their rounding margin join the working set; the pass without outside violators is the certificate.
+// With screening (HullOptions::screening) pricing passes after a full one read only the surviving keys;
+// the others are certified by a Lipschitz bound from the last full pass (see hull_projection.cpp).
 #include "core/conventions.hpp"
 
 #include <string>
@@ -48,6 +50,15 @@ struct HullOptions {
   int initial_working_set = 64;
   /// Max number of violators added to the working set per pricing pass.
   int max_added_per_pass = 64;
+  /// Safe screening (hull_projection.cpp, "Screening"): after a full pricing pass at x0 that still finds
+  /// violators, only the keys whose multiplier could reach 0 within a move of radius R from x0 are
+  /// re-priced; every other key is certified from its pass value plus the bound
+  ///   lambda_i(x) >= lambda_i(x0) + <x - x0, q - x> - ||x0 - k_i|| ||x - x0||,
+  /// with a full pass again whenever that bound no longer proves lambda_i > 0. Screened keys get the
+  /// wider (still rigorous) error bar of the bound. false: every pricing pass reads every key.
+  bool screening = true;
+  /// Fraction of the keys kept (re-priced) by screening; R is set so that about this many remain.
+  double screening_fraction = 0.125;
 };
 
 struct HullProjection {
@@ -69,7 +80,9 @@ struct HullProjection {
   double fw_gap = kNaN;       // certified upper bound of the Frank-Wolfe gap g at the returned x (>= 0)
   double x_error = kNaN;      // ||x - x*|| <= sqrt(2 fw_gap) + rounding of x
   int major_iterations = 0;   // active-set (Wolfe) major cycles, all working sets together
-  int key_passes = 0;         // full passes over K (pass 1 + pricing passes; the last is the certificate)
+  int key_passes = 0;         // full passes over K (pass 1 + full pricing passes)
+  int screened_passes = 0;    // pricing passes over the surviving keys only (screening)
+  Index screened_keys = 0;    // keys whose final lambda/lambda_error come from the screening bound
   std::string message;        // why unresolved / ambiguous, empty otherwise
 };
 

@@ -25,6 +25,10 @@ constexpr double kMarginFactor = 2.0;
 
 MinNormPoint::MinNormPoint(Index dim) : dim_(dim), points_(16, dim), q_(dim, 0), r_(0, 0) {}
 
+void MinNormPoint::reserve(Index capacity) {
+  if (capacity > points_.rows()) points_.conservativeResize(capacity, dim_);
+}
+
 Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& y) {
   if (count_ == points_.rows()) points_.conservativeResize(2 * count_ + 16, dim_);
   points_.row(count_) = y.transpose();

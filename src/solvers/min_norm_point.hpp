@@ -27,6 +27,9 @@ class MinNormPoint {
  public:
   explicit MinNormPoint(Index dim);
 
+  /// Reserves room for `capacity` working-set points (avoids regrowth while points are added).
+  void reserve(Index capacity);
+
   /// Adds a point to the working set (not to the corral); returns its local index.
   Index add_point(const Eigen::Ref<const Vector>& y);
   Index working_set_size() const { return count_; }
