@@ -67,6 +67,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int e = 0; e < eps_count; ++e) plan.eps.push_back(kEps[in.ConsumeIntegralInRange<int>(0, 7)]);
   plan.auto_eps = auto_eps;
   plan.auto_eps_count = 4;
+  if (std::getenv("VASHISTA_FUZZ_DUMP")) {  // replay aid: print the stream of this input
+    std::fprintf(stderr, "n %lld d %lld m %lld scale %.17g auto %d eps", static_cast<long long>(n),
+                 static_cast<long long>(d), static_cast<long long>(m), s.scale, auto_eps ? 1 : 0);
+    for (double e : plan.eps) std::fprintf(stderr, " %.17g", e);
+    std::fprintf(stderr, "\n");
+    for (Index i = 0; i < n; ++i) {
+      std::fprintf(stderr, "k%lld", static_cast<long long>(i));
+      for (Index c = 0; c < d; ++c) std::fprintf(stderr, " %.17g", s.keys(i, c));
+      std::fprintf(stderr, "\n");
+    }
+    for (Index j = 0; j < m; ++j) {
+      std::fprintf(stderr, "q%lld len %lld", static_cast<long long>(j), static_cast<long long>(s.visible_keys(j)));
+      for (Index c = 0; c < d; ++c) std::fprintf(stderr, " %.17g", s.queries(j, c));
+      std::fprintf(stderr, "\n");
+    }
+  }
   try {
     for (const auto& r : vashista::evaluate_stream(s, plan, 1, nullptr)) vashista::fuzz::check_record(r);
   } catch (const vashista::Error& e) {

@@ -2,7 +2,8 @@
 # Builds the libFuzzer harnesses (clang, ASan + UBSan + libFuzzer coverage) into build-fuzz and runs
 # each one for SECONDS (default 60) on a copy of its committed seed corpus, under nice -n 19.
 #   bash fuzz/run.sh [SECONDS] [HARNESS...]     harnesses: trace_reader eps_spec cli_options stream_eval
-# Crashes, leaks, timeouts and OOMs land in build-fuzz/findings/<harness>/; logs in build-fuzz/logs/.
+# Fork mode: a crash, timeout or OOM is saved to build-fuzz/findings/<harness>/ and fuzzing goes on
+# (-ignore_crashes etc.); logs in build-fuzz/logs/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -28,8 +29,8 @@ for h in "${harnesses[@]}"; do
   dict=()
   [ -f "fuzz/$h.dict" ] && dict=(-dict="fuzz/$h.dict")
   echo "fuzz/run.sh: $h for ${seconds}s" >&2
-  nice -n 19 "$build/fuzz_$h" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
-    -max_len=200000 -artifact_prefix="$build/findings/$h/" -print_final_stats=1 \
+  nice -n 19 "$build/fuzz/fuzz_$h" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 \
+    -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 -max_len=200000 -artifact_prefix="$build/findings/$h/" -print_final_stats=1 \
     >"$build/logs/$h.log" 2>&1 || echo "fuzz/run.sh: $h stopped with a finding (see $build/logs/$h.log)" >&2
   tail -n 12 "$build/logs/$h.log" >&2
 done

@@ -181,6 +181,13 @@ NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const Ent
   NewtonResult r;
   const double target = tol * pb.scale;
   for (;;) {
+    // Logits <k_i, y>/eps beyond double (e.g. 1/eps overflows for a subnormal eps): no Newton step is
+    // defined (every weight is NaN); the solve is unresolved, never continued on NaN.
+    if (!std::isfinite(e.grad_norm)) {
+      r.message = fmt::format("entropic_hull: eps = {:.6g}: non-finite dual gradient (logits <k, y>/eps overflow double)",
+                              eps);
+      break;
+    }
     if (e.grad_norm <= target) { r.ok = true; break; }
     // Within the (pessimistic) rounding level of the gradient: keep taking full Newton steps while each
     // one at least halves ||grad D||; stop, converged, at the first that does not (the rounding floor).

@@ -448,3 +448,19 @@ TEST_CASE("adversarial: certify reports over degenerate streams hold no NaN") {
 }
 
 }  // namespace vashista
+
+namespace vashista {
+
+TEST_CASE("adversarial: a subnormal temperature gives unresolved hull rows, not a crash (was SIGFPE)") {
+  // eps = 1e-320: eps_hull = eps / scale is subnormal, 1/eps_hull overflows, every entropic weight
+  // was NaN and Eigen's product blocking divided by zero (certify --eps 1e-320 died of SIGFPE).
+  auto rows = evaluate(make_stream(mat({{1, 0}, {0, 1}, {-1, -1}}), mat({{3, 1}}), 0.5), {1e-320});
+  const auto& h = row(rows, Model::hull);
+  CHECK(h.status == "unresolved");
+  CHECK(h.note.find("non-finite") != std::string::npos);
+  const auto& s = row(rows, Model::softmax);  // scores 1.5, 0.5, -2: Delta = 1, exact at any eps
+  CHECK(s.status == "certified");
+  CHECK(s.delta == 1.0);
+}
+
+}  // namespace vashista
