@@ -45,8 +45,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <cstdio>
-#include <cstdlib>
+#include <functional>
 
 namespace vashista {
 
@@ -61,9 +60,9 @@ const char* to_string(HullStatus status) {
 }
 
 namespace {
-
 constexpr double kU = std::numeric_limits<double>::epsilon() / 2;
-constexpr Index kBlockRows = 1024;  // rows of K per block of a pass (fits L2 at d = 128)
+constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at d = 128: stays in L2, so
+                                   // the norms of pass 1 re-read the block from cache, not memory)
 
 double gamma(double k) { return k * kU / (1.0 - k * kU); }
 
@@ -86,7 +85,6 @@ struct QueryState {
   Vector ref_lambda, ref_rho, ref_dist;
   std::vector<Index> survivors;     // keys re-priced by partial passes (sorted)
   std::vector<char> is_survivor;    // n flags
-  Matrix survivor_keys;             // rows of the survivors, gathered once per reference
   int screened_passes = 0;
   HullProjection result;
   explicit QueryState(Index d) : mnp(d) {}
@@ -117,12 +115,21 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
       ++ncols;
     const auto block = keys.middleRows(start, len);
-    if (norms != nullptr) norms->segment(start, len) = block.rowwise().norm();
-    if (ncols == 1) {
-      const Vector prod = block * cols.col(0);
+    if (ncols == 1 && norms != nullptr) {  // one read of each row: score and norm together
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
-      out.segment(start, stop) = prod.head(stop);
+      const auto c0 = cols.col(0);
+      for (Index i = 0; i < len; ++i) {
+        const auto row = block.row(i);
+        if (i < stop) out[start + i] = row.dot(c0.transpose());
+        (*norms)[start + i] = std::sqrt(row.squaredNorm());
+      }
+      continue;
+    }
+    if (ncols == 1) {
+      Vector& out = *outputs[order[0]];
+      const Index stop = std::min(len, active[order[0]]->visible - start);
+      out.segment(start, stop).noalias() = block.topRows(stop) * cols.col(0);
     } else {
       const Eigen::MatrixXd prod = block * cols.leftCols(ncols);
       for (Index c = 0; c < ncols; ++c) {
@@ -131,6 +138,7 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
         outputs[j]->segment(start, stop) = prod.col(c).head(stop);
       }
     }
+    if (norms != nullptr) norms->segment(start, len) = block.rowwise().norm();
   }
 }
 
@@ -236,7 +244,7 @@ Pricing price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySt
 // After a full pass with violators: x0 = x becomes the reference; keep the keys whose lower bound
 // (l0_i - rho0_i) / (dist0_i + ref_dx) is among the smallest `fraction` of the keys (at least
 // `min_keep`), i.e. those that a move of radius R = the kept ratio could bring to lambda_i <= 0.
-void set_reference(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Pricing& pr, double fraction,
+void set_reference(QueryState& st, const Pricing& pr, double fraction,
                    Index min_keep) {
   const Index n = st.visible;
   st.ref_x = st.x;
@@ -259,9 +267,6 @@ void set_reference(const Eigen::Ref<const Matrix>& keys, QueryState& st, const P
       st.is_survivor[static_cast<std::size_t>(i)] = 1;
     }
   }
-  st.survivor_keys.resize(static_cast<Index>(st.survivors.size()), keys.cols());
-  for (std::size_t s = 0; s < st.survivors.size(); ++s)
-    st.survivor_keys.row(static_cast<Index>(s)) = keys.row(st.survivors[s]);
   st.screened = true;
 }
 
@@ -461,39 +466,51 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
                            ? std::min<Index>(n, std::max<Index>(4 * take, static_cast<Index>(options.screening_fraction *
                                                                                               static_cast<double>(n))))
                            : take;
-    std::vector<Index> idx(static_cast<std::size_t>(n));
-    std::iota(idx.begin(), idx.end(), Index{0});
-    auto higher = [&](Index a, Index b) { return st.scores[a] > st.scores[b] || (st.scores[a] == st.scores[b] && a < b); };
-    auto nearer = [&](Index a, Index b) {
-      const double sa = st.scores[a] - 0.5 * knorm[a] * knorm[a];
-      const double sb = st.scores[b] - 0.5 * knorm[b] * knorm[b];
-      return sa > sb || (sa == sb && a < b);
-    };
-    const auto at = [&](Index t) { return idx.begin() + static_cast<std::ptrdiff_t>(t); };
-    // Score half of the pool in idx[0, pool_s), nearest half in idx[pool_s, pool): nth_element
-    // partitions, so the second ranking runs over the keys not taken by the first.
+    // Selection by value: cut_s = the pool_s-th largest score (nth_element on a contiguous copy); the
+    // nearness v_i = s_i - 1/2 ||k_i||^2 of the keys below cut_s gives cut_n likewise. The pool is every
+    // key at or above a cut (ties may add a few keys), listed in index order by one scan; W0 is the best
+    // take_s keys by score and the best take - take_s of the others by nearness.
     const Index pool_s = pool / 2, take_s = std::min(take / 2, pool_s);
+    const Vector near = st.scores.head(n) - 0.5 * knorm.head(n).cwiseAbs2();
+    double cut_s = kInf, cut_n = kInf;
+    std::vector<double> values(st.scores.data(), st.scores.data() + n);
     if (pool_s > 0) {
-      std::nth_element(idx.begin(), at(pool_s - 1), idx.end(), higher);
-      std::partial_sort(idx.begin(), at(take_s), at(pool_s), higher);
+      std::nth_element(values.begin(), values.begin() + (pool_s - 1), values.end(), std::greater<double>());
+      cut_s = values[static_cast<std::size_t>(pool_s - 1)];
     }
-    const Index take_n = take - take_s;
-    if (pool > pool_s) {
-      std::nth_element(at(pool_s), at(pool - 1), idx.end(), nearer);
-      std::partial_sort(at(pool_s), at(pool_s + take_n), at(pool), nearer);
+    Index above_s = 0;
+    for (Index i = 0; i < n; ++i) {
+      const bool by_score = st.scores[i] >= cut_s;
+      above_s += by_score ? 1 : 0;
+      values[static_cast<std::size_t>(i)] = by_score ? -kInf : near[i];
     }
-    for (Index t = 0; t < take_s; ++t) add_to_working_set(keys, st, idx[static_cast<std::size_t>(t)]);
-    for (Index t = pool_s; t < pool_s + take_n; ++t) add_to_working_set(keys, st, idx[static_cast<std::size_t>(t)]);
-    if (pool > take) {
-      st.survivors.assign(idx.begin(), at(pool));
-      std::sort(st.survivors.begin(), st.survivors.end());
-      st.is_survivor.assign(static_cast<std::size_t>(n), 0);
-      for (Index i : st.survivors) st.is_survivor[static_cast<std::size_t>(i)] = 1;
-      st.survivor_keys.resize(pool, d);
-      for (std::size_t s = 0; s < st.survivors.size(); ++s)
-        st.survivor_keys.row(static_cast<Index>(s)) = keys.row(st.survivors[s]);
-      st.next_full = false;  // price the pool first; no screening reference yet
+    const Index pool_n = std::min<Index>(pool - pool_s, n - above_s);
+    if (pool_n > 0) {
+      std::nth_element(values.begin(), values.begin() + (pool_n - 1), values.end(), std::greater<double>());
+      cut_n = values[static_cast<std::size_t>(pool_n - 1)];
     }
+    std::vector<Index> score_part, near_part;
+    st.is_survivor.assign(static_cast<std::size_t>(n), 0);
+    st.survivors.clear();
+    for (Index i = 0; i < n; ++i) {
+      const bool by_score = st.scores[i] >= cut_s, by_near = !by_score && pool_n > 0 && near[i] >= cut_n;
+      if (by_score) score_part.push_back(i);
+      if (by_near) near_part.push_back(i);
+      if (by_score || by_near) {
+        st.survivors.push_back(i);
+        st.is_survivor[static_cast<std::size_t>(i)] = 1;
+      }
+    }
+    auto higher = [&](Index a, Index b) { return st.scores[a] > st.scores[b] || (st.scores[a] == st.scores[b] && a < b); };
+    auto nearer = [&](Index a, Index b) { return near[a] > near[b] || (near[a] == near[b] && a < b); };
+    const Index take_s2 = std::min<Index>(take_s, static_cast<Index>(score_part.size()));
+    const Index take_n = std::min<Index>(take - take_s2, static_cast<Index>(near_part.size()));
+    std::partial_sort(score_part.begin(), score_part.begin() + take_s2, score_part.end(), higher);
+    std::partial_sort(near_part.begin(), near_part.begin() + take_n, near_part.end(), nearer);
+    for (Index t = 0; t < take_s2; ++t) add_to_working_set(keys, st, score_part[static_cast<std::size_t>(t)]);
+    for (Index t = 0; t < take_n; ++t) add_to_working_set(keys, st, near_part[static_cast<std::size_t>(t)]);
+    // Price the pool first (no screening reference yet), unless it is no larger than W0.
+    st.next_full = static_cast<Index>(st.survivors.size()) <= take;
   }
 
   while (true) {
@@ -529,8 +546,19 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
       QueryState& st = *active[a];
       const bool full = st.next_full;
       if (!full) {
-        const Vector t = st.survivor_keys * st.r;
-        for (std::size_t s = 0; s < st.survivors.size(); ++s) st.kr[st.survivors[s]] = t[static_cast<Index>(s)];
+        // Rows are contiguous (row-major keys): one dot product per survivor, no gathered copy.
+        // The rows two survivors ahead are prefetched (a survivor row is 1 KiB at d = 128, away from
+        // the previous one, so the hardware prefetcher does not see it coming).
+        const std::size_t ns = st.survivors.size();
+        const Index stride = keys.outerStride();
+        for (std::size_t s = 0; s < ns; ++s) {
+          if (s + 2 < ns) {
+            const double* ahead = keys.data() + st.survivors[s + 2] * stride;
+            for (Index c = 0; c < keys.cols(); c += 8) __builtin_prefetch(ahead + c);
+          }
+          const Index i = st.survivors[s];
+          st.kr[i] = keys.row(i).dot(st.r.transpose());
+        }
         ++st.screened_passes;
       }
       const Pricing pr = price(keys, knorm, st, full);
@@ -566,7 +594,7 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
                         [&](Index x, Index y) { return rate(x) < rate(y) || (rate(x) == rate(y) && x < y); });
       for (std::size_t t = 0; t < take; ++t) add_to_working_set(keys, st, violators[t]);
       if (full && options.screening) {
-        set_reference(keys, st, pr, options.screening_fraction, 4 * std::max(1, options.max_added_per_pass));
+        set_reference(st, pr, options.screening_fraction, 4 * std::max(1, options.max_added_per_pass));
         st.next_full = false;
       }
     }
