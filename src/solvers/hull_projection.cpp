@@ -66,6 +66,13 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
 
 double gamma(double k) { return k * kU / (1.0 - k * kU); }
 
+struct Pricing {
+  Vector lambda, rho, dist;
+  double xr = 0, xnorm = 0, rnorm = 0, dx = 0;
+  bool screen_ok = true;  // every screened key proven lambda_i > 0 by the screening bound
+  Index screened = 0;     // number of keys priced by the screening bound
+};
+
 struct QueryState {
   Index visible = 0;
   Vector q;
@@ -85,7 +92,9 @@ struct QueryState {
   Vector ref_lambda, ref_rho, ref_dist;
   std::vector<Index> survivors;     // keys re-priced by partial passes (sorted)
   std::vector<char> is_survivor;    // n flags
+  int full_passes = 1;              // pass 1 plus the full pricing passes this query took part in
   int screened_passes = 0;
+  Pricing pricing;                  // buffers of the last pricing, reused (no per-pass allocation)
   HullProjection result;
   explicit QueryState(Index d) : mnp(d) {}
 };
@@ -163,12 +172,6 @@ void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, In
   st.mnp.add_point(keys.row(key).transpose() - st.q);
 }
 
-struct Pricing {
-  Vector lambda, rho, dist;
-  double xr = 0, xnorm = 0, rnorm = 0, dx = 0;
-  bool screen_ok = true;  // every screened key proven lambda_i > 0 by the screening bound
-  Index screened = 0;     // number of keys priced by the screening bound
-};
 
 // Exact pricing of key i from t_i = <k_i, r> (formulas of the header comment).
 inline void price_key(Pricing& pr, const QueryState& st, const Vector& knorm, double qnorm, double gd2, double gd4,
@@ -199,8 +202,10 @@ inline void price_key(Pricing& pr, const QueryState& st, const Vector& knorm, do
 // These (l_i, rho_i, dist_i) enter the certificate exactly like a priced key's. A key is screened only
 // while l_i - rho_i > 0, i.e. lambda_i(X) > 0 is proven: a screened key is never a violator and never in
 // the true face; once some screened key loses that proof (x moved too far from x0), the next pass is full.
-Pricing price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full) {
-  Pricing pr;
+const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full) {
+  Pricing& pr = st.pricing;
+  pr.screen_ok = true;
+  pr.screened = 0;
   const Index n = st.visible;
   const double d = static_cast<double>(keys.cols());
   pr.dx = assemble_point(keys, st);  // x is unchanged since the pass; this only recomputes dx
@@ -442,7 +447,6 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
     outputs.push_back(&st.scores);
   }
   key_pass(keys, active, columns, outputs, &knorm);
-  int passes = 1;
   // Finiteness of the keys is checked on their norms (an inf or NaN entry makes the norm non-finite;
   // so does a norm beyond ~1e154, whose square overflows and which the certificate could not handle).
   for (Index i = 0; i < max_visible; ++i)
@@ -539,7 +543,7 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
     }
     if (!full_pass.empty()) {
       key_pass(keys, full_pass, columns, outputs, nullptr);
-      ++passes;
+      for (auto* st : full_pass) ++st->full_passes;
     }
 #pragma omp parallel for schedule(dynamic) if (active.size() > 1)
     for (std::size_t a = 0; a < active.size(); ++a) {
@@ -561,7 +565,7 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
         }
         ++st.screened_passes;
       }
-      const Pricing pr = price(keys, knorm, st, full);
+      const Pricing& pr = price(keys, knorm, st, full);
       // Violators outside W, most violated first (ties by index). Screened keys are proven > 0.
       std::vector<Index> violators;
       if (full) {
@@ -581,7 +585,7 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
           continue;
         }
       } else if (violators.empty() || st.iteration_limit) {
-        certify(keys, knorm, st, pr, passes, options);
+        certify(keys, knorm, st, pr, st.full_passes, options);
         st.active = false;
         continue;
       }
