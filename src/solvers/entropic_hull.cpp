@@ -256,9 +256,14 @@ void run_path(const Problem& pb, const std::vector<double>& targets_desc, const 
   for (std::size_t j = 0; j < targets_desc.size(); ++j) {
     const double t = targets_desc[j];
     if (!path.empty() || j > 0) {
-      const int pieces = static_cast<int>(std::ceil(std::log(prev / t) / std::log(options.continuation_ratio) - 1e-9));
+      // In logs: prev / t can overflow double (cold start ~1e300, target ~1e-300), and the int cast of
+      // an infinite piece count is UB (found by fuzz_stream_eval).
+      const double log_ratio = std::log(prev) - std::log(t);
+      const int pieces = std::isfinite(log_ratio)
+                             ? static_cast<int>(std::min(std::ceil(log_ratio / std::log(options.continuation_ratio) - 1e-9), 1e6))
+                             : 1;
       for (int k = 1; k < pieces; ++k)
-        path.push_back({prev * std::pow(t / prev, static_cast<double>(k) / pieces), -1});
+        path.push_back({std::exp(std::log(prev) - log_ratio * static_cast<double>(k) / pieces), -1});
     }
     path.push_back({t, static_cast<std::ptrdiff_t>(j)});
     prev = t;

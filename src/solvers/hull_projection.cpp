@@ -422,6 +422,7 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
   check_inputs(keys, queries, visible);
   const Index d = keys.cols();
   const Index m = queries.rows();
+  const bool screening = options.screening && m <= std::max(1, options.screening_max_batch);
   std::vector<QueryState> states;
   states.reserve(static_cast<std::size_t>(m));
   Index max_visible = 0;
@@ -466,7 +467,7 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
     const Index n = st.visible;
     const Index take = std::min<Index>(std::max(1, options.initial_working_set), n);
     st.mnp.reserve(take + 4 * std::max(1, options.max_added_per_pass));
-    const Index pool = options.screening
+    const Index pool = screening
                            ? std::min<Index>(n, std::max<Index>(4 * take, static_cast<Index>(options.screening_fraction *
                                                                                               static_cast<double>(n))))
                            : take;
@@ -527,7 +528,9 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
     for (std::size_t a = 0; a < active.size(); ++a) {
       QueryState& st = *active[a];
       const int left = std::max(0, options.max_major_iterations - st.mnp.major_iterations());
-      if (!st.mnp.solve(0, left)) st.iteration_limit = true;
+      // The final Householder polish only where this x can be certified: before a full pass or with a
+      // screening reference (a pool-stage x only selects violators; the next solve polishes).
+      if (!st.mnp.solve(0, left, st.next_full || st.screened)) st.iteration_limit = true;
       assemble_point(keys, st);
     }
     // Pricing pass: t_i = <k_i, r>, over every key for the queries that need a full pass, over the
@@ -597,7 +600,7 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
       std::partial_sort(violators.begin(), violators.begin() + static_cast<std::ptrdiff_t>(take), violators.end(),
                         [&](Index x, Index y) { return rate(x) < rate(y) || (rate(x) == rate(y) && x < y); });
       for (std::size_t t = 0; t < take; ++t) add_to_working_set(keys, st, violators[t]);
-      if (full && options.screening) {
+      if (full && screening) {
         set_reference(st, pr, options.screening_fraction, 4 * std::max(1, options.max_added_per_pass));
         st.next_full = false;
       }

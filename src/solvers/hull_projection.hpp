@@ -59,6 +59,10 @@ struct HullOptions {
   bool screening = true;
   /// Fraction of the keys kept (re-priced) by screening; R is set so that about this many remain.
   double screening_fraction = 0.125;
+  /// Screening (and the candidate pool) is used only for batches of at most this many queries: in a
+  /// larger batch a shared full pass (one GEMM) costs each query less than its own scattered partial
+  /// pass, so every pricing pass is full there.
+  int screening_max_batch = 4;
 };
 
 struct HullProjection {

@@ -161,7 +161,7 @@ void MinNormPoint::polish() {
   for (double& w : weights_) w /= total;
 }
 
-bool MinNormPoint::solve(Index start, int max_major_iterations) {
+bool MinNormPoint::solve(Index start, int max_major_iterations, bool final_polish) {
   if (corral_.empty()) {
     corral_.assign(1, start);
     weights_.assign(1, 1.0);
@@ -245,7 +245,7 @@ bool MinNormPoint::solve(Index start, int max_major_iterations) {
       for (double& w : weights_) w /= sum;
     }
   }
-  polish();
+  if (final_polish) polish();
   return true;
 }
 

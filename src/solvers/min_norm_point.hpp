@@ -36,7 +36,9 @@ class MinNormPoint {
 
   /// Runs Wolfe's method over the whole working set, warm-started from the current corral (the first
   /// call starts from the point `start`). Returns false when the major-cycle limit was hit.
-  bool solve(Index start, int max_major_iterations);
+  /// polish = false skips the final Householder solve on the corral (for intermediate working sets
+  /// whose answer is not certified; a later solve with polish = true polishes the same corral).
+  bool solve(Index start, int max_major_iterations, bool polish = true);
 
   /// Corral (local indices) and its barycentric weights (> 0, sum 1).
   const std::vector<Index>& corral() const { return corral_; }
