@@ -150,6 +150,8 @@ def main():
             if row["cvxopt_s"]:
                 print(f"{'':8s}          CVXOPT {1e3 * med(row['cvxopt_s']):9.2f} ms (x{med(row['cvxopt_s']) / med(row['vashista_s']):7.1f} "
                       f"single), faces agree (p > 1e-6 max p) {row['face_cvx_agree']}/{len(row['cvxopt_s'])}")
+            elif n <= 4096:
+                print(f"{'':8s}          CVXOPT not run (--cvxopt-queries {args.cvxopt_queries})")
             else:
                 print(f"{'':8s}          CVXOPT skipped: the dense n x n Gram needs {8 * n * n / 2**30:.1f} GiB and "
                       f"O(n^3) per Newton step")
