@@ -91,6 +91,7 @@ std::vector<HullProjection> project_stream_queries(const Stream& stream) {
 double hull_eps0(const Stream& stream, Index j, const HullProjection& projection) {
   if (projection.status != HullStatus::certified) return kNaN;
   const Index n = stream.visible_keys(j);
+  if (static_cast<Index>(projection.face.size()) == n) return kNaN;  // no key outside the face
   const FaceGeometry geometry = face_geometry(stream.keys.topRows(n), projection.face);
   return theorem_h1(lambda_lower(projection), projection.face, geometry.d_max, 1.0).eps0;
 }
@@ -105,6 +106,20 @@ std::vector<QueryRecord> check_hull_query(const Stream& stream, Index j, const H
       r.note = p.status == HullStatus::no_gap ? "query inside the hull of the keys: no gap"
                                               : "projection not certified: " + p.message;
       if (p.status == HullStatus::no_gap) r.log10_tail_measured = -kInf;
+      rows.push_back(std::move(r));
+    }
+    return rows;
+  }
+  if (static_cast<Index>(p.face.size()) == n) {
+    // Every visible key is on the face (n = 1, or all keys on one supporting face): no key outside F,
+    // no gap, nothing to bound — reported like the softmax model's "all scores tie" (found by
+    // fuzz_stream_eval: it was `certified` with a NaN Delta interval).
+    for (double eps : eps_values) {
+      QueryRecord r = base_record(stream, j, p, eps);
+      r.status = "no_gap";
+      r.delta = r.delta_lo = r.delta_hi = kNaN;
+      r.log10_tail_measured = -kInf;
+      r.note = "every visible key is on the face: no gap";
       rows.push_back(std::move(r));
     }
     return rows;

@@ -11,7 +11,7 @@ endif()
 # Start a long sweep, wait until its temporary outputs exist (the run is writing), interrupt it.
 foreach(command certify sweep)
   if(command STREQUAL "sweep")
-    set(extra --eps 1e-4:1:200)
+    set(extra "--eps 1e-4:1:200")
   else()
     set(extra "")
   endif()
