@@ -283,6 +283,7 @@ Vector face_weights(const Eigen::Ref<const Matrix>& keys, const QueryState& st, 
                     const Vector& knorm) {
   const Index f = static_cast<Index>(face.size());
   Vector p = Vector::Zero(f);
+  if (f == 0) return p;  // nothing to weigh (fuzz finding: the QR below read an empty matrix)
   const auto& corral = st.mnp.corral();
   const auto& w = st.mnp.weights();
   for (std::size_t s = 0; s < corral.size(); ++s) {
@@ -317,6 +318,98 @@ Vector face_weights(const Eigen::Ref<const Matrix>& keys, const QueryState& st, 
   return p;
 }
 
+// Linear certificate on the corral (the "final exact face solve" of theory.md section 3).
+//
+// The Frank-Wolfe bound ||x - x*|| <= sqrt(2 g) turns a rounding-level gap g ~ u into an error ~ sqrt(u):
+// multipliers below ~1e-8 of the scale cannot be told from 0 (fuzz/adversarial findings: a 1e-14 gap and
+// bfloat16 subnormal keys were lumped into the face). Wolfe's corral C (affinely independent, weights
+// w > 0) gives a certificate whose error is linear in the rounding instead:
+//   x_A = the exact projection of q onto aff(C),  D = [k_s - k_b]_{s in C, s != b},  G = D^T D,
+//   x~ = k_b + D omega (the exact point of the stored weights), g = D^T (q - x~)  (computable),
+//   then alpha - omega = beta = G^{-1} g  (alpha = barycentric coordinates of x_A, so x_A - x~ = D beta),
+//   ||x~ - x_A||^2 = g^T G^{-1} g <= ||G^{-1}|| ||g||^2 =: eta^2.
+//   If alpha > 0 (omega_s > |beta_s|) and lambda_i(x_A) > 0 for every key outside C, x_A satisfies the
+//   KKT conditions of P0, so x_A = x* and the face is exactly C (lambda_i(x_A) = 0 on C since
+//   x_A - k_i lies in span D, which is orthogonal to r_A = q - x_A).
+//   For delta = x~ - x_A (in span D, so <delta, r_A> = 0):
+//     lambda_i(x~) - lambda_i(x_A) = -<x_A - k_i, delta> - ||delta||^2,
+//   hence |l_i - lambda_i(x*)| <= err_i := rho_i + eta (dist_i + dx + eta) + eta^2.
+// ||G^{-1}|| is bounded with an approximate inverse R of the computed G^ (Rump's argument):
+//   ||G - G^||_F <= e_G := (2u' + u'^2 + gamma_{d}) ||D^||_F^2   (u' = u / (1 - u): rounding of the
+//   differences D^ and of the products), theta := ||I - R G||_F <= ||I - fl(R G^)||_F
+//   + gamma_{f} ||R||_F ||G^||_F + ||R||_F e_G; theta < 1/2  =>  ||G^{-1}||_2 <= ||R||_F / (1 - theta).
+//   |g_s - fl(<d^_s, r>)| <= ||d^_s|| (u' (||r|| + e_r) + e_r + gamma_d ||r||), e_r = u ||r|| (1 + u) + dx.
+// Every bound is inflated by (1 + 64 u) for the rounding of its own evaluation. When any condition
+// fails (duplicates or affinely dependent keys outside C whose multiplier is 0 up to rounding, a
+// near-singular G, a weight not proven positive) the Frank-Wolfe certificate is used as before.
+struct LinearCertificate {
+  bool valid = false;
+  double eta = kInf;  // ||x~ - x*|| (x* = x_A proven)
+  std::vector<char> in_corral;
+};
+
+LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const QueryState& st,
+                                     const Pricing& pr) {
+  LinearCertificate lc;
+  const auto& corral = st.mnp.corral();
+  const auto& w = st.mnp.weights();
+  const Index f = static_cast<Index>(corral.size());
+  const Index d = keys.cols();
+  if (f == 0 || f > d + 1) return lc;
+  const double up = kU / (1.0 - kU);
+  const double inflate = 1.0 + 64.0 * kU;
+  double wsum = 0;
+  for (double ws : w) wsum += ws;
+  const double w_rel = gamma(static_cast<double>(f) + 2.0);  // |omega_s - w_s| <= w_rel w_s (normalisation)
+  const Index base = st.wset[static_cast<std::size_t>(corral[0])];
+  double eta = 0;
+  if (f >= 2) {
+    const Index m = f - 1;
+    Eigen::MatrixXd diff(d, m);
+    for (Index s = 0; s < m; ++s)
+      diff.col(s) = keys.row(st.wset[static_cast<std::size_t>(corral[static_cast<std::size_t>(s + 1)])]).transpose() -
+                    keys.row(base).transpose();
+    const Eigen::MatrixXd gram = diff.transpose() * diff;
+    const double dfro2 = diff.squaredNorm();
+    const double e_gram = (2.0 * up + up * up + gamma(static_cast<double>(d))) * dfro2 * inflate;
+    Eigen::MatrixXd inverse = gram.ldlt().solve(Eigen::MatrixXd::Identity(m, m));
+    if (!inverse.allFinite()) return lc;
+    const Eigen::MatrixXd residual = Eigen::MatrixXd::Identity(m, m) - inverse * gram;
+    const double rfro = inverse.norm();
+    const double theta = (residual.norm() + gamma(static_cast<double>(m)) * rfro * gram.norm() + rfro * e_gram) * inflate;
+    if (!(theta < 0.5)) return lc;
+    const double ginv = rfro / (1.0 - theta) * inflate;
+    // g and its rounding.
+    const double rn = pr.rnorm;
+    const double e_r = kU * rn * (1.0 + kU) + pr.dx;
+    const Vector g = diff.transpose() * st.r;
+    const double g_err = std::sqrt(dfro2) * (up * (rn + e_r) + e_r + gamma(static_cast<double>(d)) * rn) * inflate;
+    const double gnorm = (g.norm() + g_err) * inflate;
+    const double beta_bound = ginv * gnorm * inflate;  // ||beta||_2 >= |beta_s|
+    eta = std::sqrt(ginv) * gnorm * inflate;
+    // alpha > 0: alpha_s >= omega_s - |beta_s| (s != b), alpha_b >= omega_b - sqrt(m) ||beta||.
+    for (Index s = 0; s < f; ++s) {
+      const double omega_lo = w[static_cast<std::size_t>(s)] / wsum * (1.0 - w_rel);
+      const double shift = s == 0 ? std::sqrt(static_cast<double>(m)) * beta_bound * inflate : beta_bound;
+      if (!(omega_lo > shift)) return lc;
+    }
+  } else if (!(w[0] > 0)) {
+    return lc;
+  }
+  lc.in_corral.assign(static_cast<std::size_t>(st.visible), 0);
+  for (Index s = 0; s < f; ++s)
+    lc.in_corral[static_cast<std::size_t>(st.wset[static_cast<std::size_t>(corral[static_cast<std::size_t>(s)])])] = 1;
+  // Every key outside C: lambda_i(x_A) > 0 proven; every key of C: |l_i| within its bar (sanity).
+  for (Index i = 0; i < st.visible; ++i) {
+    const double err = (pr.rho[i] + eta * (pr.dist[i] + pr.dx + eta) + eta * eta) * inflate;
+    if (lc.in_corral[static_cast<std::size_t>(i)] ? !(std::abs(pr.lambda[i]) <= err) : !(pr.lambda[i] - err > 0))
+      return lc;
+  }
+  lc.eta = eta;
+  lc.valid = true;
+  return lc;
+}
+
 void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, const Pricing& pr,
              int key_passes, const HullOptions&) {
   HullProjection& res = st.result;
@@ -338,6 +431,17 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   for (Index i = 0; i < n; ++i)
     res.lambda_error[i] =
         (pr.rho[i] + e * (pr.rnorm + pr.dist[i] + 2.0 * pr.dx) + 3.0 * e * e) * (1.0 + 32.0 * kU);
+  // The linear certificate, when it holds, proves x* and the face exactly with error bars linear in
+  // the rounding; each bar is the smaller of the two (both are rigorous).
+  const LinearCertificate lc = st.iteration_limit ? LinearCertificate{} : linear_certificate(keys, st, pr);
+  res.linear_certificate = lc.valid;
+  if (lc.valid) {
+    const double inflate = 1.0 + 64.0 * kU;
+    res.x_error = std::min(res.x_error, (lc.eta + pr.dx) * inflate);
+    for (Index i = 0; i < n; ++i)
+      res.lambda_error[i] = std::min(
+          res.lambda_error[i], (pr.rho[i] + lc.eta * (pr.dist[i] + pr.dx + lc.eta) + lc.eta * lc.eta) * inflate);
+  }
 
   res.face.clear();
   res.delta = res.delta_lo = res.delta_hi = kNaN;
@@ -385,7 +489,7 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   res.delta = delta;
   res.delta_lo = delta_lo;
   res.delta_hi = delta_hi;
-  if (face_hi < delta_lo) {
+  if (face_hi < delta_lo || lc.valid) {  // separated, or the face proven exactly (linear certificate)
     res.status = HullStatus::certified;
     res.message.clear();
   } else {
@@ -406,6 +510,12 @@ void check_inputs(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const M
                  "hull projection: query dimension {} does not match key dimension {}", queries.cols(),
                  keys.cols());
   VASHISTA_CHECK(queries.allFinite(), ErrorKind::bad_input, "hull projection: query: non-finite entry");
+  // ||q - x||^2 must stay finite for the certificate (fuzz finding: queries ~1e299 made every error bar
+  // infinite and reached the face weights with an empty face).
+  for (Index j = 0; j < queries.rows(); ++j)
+    VASHISTA_CHECK(std::isfinite(queries.row(j).squaredNorm()), ErrorKind::bad_input,
+                   "hull projection: query {}: its norm {:.3e} overflows the certificate (beyond ~1e154)", j,
+                   queries.row(j).cwiseAbs().maxCoeff());
   VASHISTA_CHECK(visible.empty() || static_cast<Index>(visible.size()) == queries.rows(), ErrorKind::bad_input,
                  "hull projection: visible: {} prefix lengths for {} queries", visible.size(), queries.rows());
   for (std::size_t j = 0; j < visible.size(); ++j)

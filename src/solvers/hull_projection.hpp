@@ -87,6 +87,10 @@ struct HullProjection {
   int key_passes = 0;         // full passes over K (pass 1 + full pricing passes)
   int screened_passes = 0;    // pricing passes over the surviving keys only (screening)
   Index screened_keys = 0;    // keys whose final lambda/lambda_error come from the screening bound
+  /// true: the linear certificate on Wolfe's corral held (hull_projection.cpp): x* is the projection onto
+  /// the corral's affine hull, the face is exactly the corral, and every error bar is linear in the
+  /// rounding. false: the bars are those of the Frank-Wolfe certificate (~ sqrt of the rounding).
+  bool linear_certificate = false;
   std::string message;        // why unresolved / ambiguous, empty otherwise
 };
 

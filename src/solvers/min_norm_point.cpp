@@ -92,6 +92,7 @@ bool MinNormPoint::append_column(Index local) {
 }
 
 void MinNormPoint::rebuild_factor() {
+  if (corral_.empty()) return;  // callers keep at least one point; nothing to factor otherwise
   std::vector<Index> corral = corral_;
   std::vector<double> weights = weights_;
   corral_.assign(1, corral[0]);
@@ -107,6 +108,10 @@ void MinNormPoint::rebuild_factor() {
   }
   double sum = 0;
   for (double w : weights_) sum += w;
+  if (!(sum > 0)) {  // every remaining weight rounded to 0: restart from equal weights
+    weights_.assign(weights_.size(), 1.0 / static_cast<double>(weights_.size()));
+    return;
+  }
   for (double& w : weights_) w /= sum;
 }
 
@@ -233,8 +238,13 @@ bool MinNormPoint::solve(Index start, int max_major_iterations, bool final_polis
         return true;
       }
       first_minor = false;
+      // Drop the points whose weight reached 0, but never the last one: when rounding sends every
+      // weight to <= 0 (points at ~1e-14 in d = 6, a fuzz finding: the corral became empty and the
+      // factor rebuild read past it) the point with the largest weight stays.
+      const std::size_t keep = static_cast<std::size_t>(
+          std::max_element(weights_.begin(), weights_.end()) - weights_.begin());
       for (std::size_t s = corral_.size(); s-- > 0;) {
-        if (weights_[s] <= 0) drop_corral_position(s);
+        if (weights_[s] <= 0 && s != keep && corral_.size() > 1) drop_corral_position(s);
       }
       if (corral_.size() == 1) {
         weights_.assign(1, 1.0);

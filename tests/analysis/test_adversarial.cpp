@@ -189,11 +189,10 @@ TEST_CASE("adversarial: d = 1") {
   CHECK(h.delta_hi >= 3.0);
 }
 
-// FINDING (open, src/solvers/hull_projection.cpp, owned by another change): for keys {1, 1 - 1e-14, 0}
-// and q = 2 the exact projection reports `certified` with face {0, 1} and Delta interval [1, 1],
-// although lambda_1 = 1e-14 > 0 exactly: the certified interval does not contain the true gap. Kept
-// failing-but-tolerated (may_fail) so that the finding stays visible in every test run.
-TEST_CASE("adversarial: gaps at 1e-14 relative" * doctest::may_fail()) {
+// Was a finding: for keys {1, 1 - 1e-14, 0} and q = 2 the projection reported `certified` with face
+// {0, 1} and Delta in [1, 1]: the Frank-Wolfe error bars (~sqrt of the rounding, ~1e-7 here) put key 1
+// (lambda_1 = 1e-14) in the face. The linear certificate on the corral (hull_projection.cpp) resolves it.
+TEST_CASE("adversarial: gaps at 1e-14 relative") {
   const double b = 1.0 - 1e-14;  // exact difference 1 - b by Sterbenz
   auto rows = evaluate(make_stream(mat({{1}, {b}, {0}}), mat({{1}, {2}})), {1.0, 1e-16});
   for (const auto& r : rows) {
@@ -202,14 +201,13 @@ TEST_CASE("adversarial: gaps at 1e-14 relative" * doctest::may_fail()) {
       CHECK(r.delta == 1.0 - b);
     }
   }
-  // Hull, q = 2: x* = 1, r* = 1, lambda_1 = 1 - b ~ 1e-14: certified (interval containing it) or
-  // face_ambiguous (the error bar straddles 0) — never a guessed face.
+  // Hull, q = 2: x* = 1, r* = 1, lambda_1 = 1 - b ~ 1e-14 exactly: face {0}, interval around 1 - b.
   const auto& h = row(rows, Model::hull, 1);
-  CHECK((h.status == "certified" || h.status == "face_ambiguous"));
-  if (h.status == "certified") {
-    CHECK(h.delta_lo <= 1.0 - b);
-    CHECK(h.delta_hi >= 1.0 - b);
-  }
+  CHECK(h.status == "certified");
+  CHECK(h.face == std::vector<Index>{0});
+  CHECK(h.delta_lo <= 1.0 - b);
+  CHECK(h.delta_hi >= 1.0 - b);
+  CHECK(h.delta_lo > 0.5 * (1.0 - b));  // the bar is a few units of rounding of lambda (~3e-15)
 }
 
 TEST_CASE("adversarial: norms at 1e+150 and 1e-150") {
@@ -406,14 +404,16 @@ TEST_CASE("adversarial: bfloat16 subnormals are decoded exactly and certified") 
   CHECK(r.status == "certified");
   CHECK(r.face == std::vector<Index>{1});
   CHECK(r.delta == 0.5 * std::ldexp(1.0, -133));
-  // Hull: q = 0.25 lies right of every key: x* = 3 * 2^-133, multipliers ~1e-41. Any defined status
-  // (check_defined above); when certified, the interval must contain lambda_0 = 0.25 * 2 * 2^-133.
+  // Hull: q = 0.25 lies right of every key: x* = 3 * 2^-133, multipliers ~1e-41. Was a finding (status
+  // no_gap: the Frank-Wolfe bars, ~1e-20, swallowed every multiplier); the linear certificate proves
+  // face {1} and an interval around lambda_0 = (2 * 2^-133)(0.25 - 3 * 2^-133).
   const auto& h = row(rows, Model::hull);
-  MESSAGE("bfloat16 subnormal hull status: ", h.status);
-  if (h.status == "certified") {
-    CHECK(h.delta_lo <= 0.5 * std::ldexp(1.0, -133));
-    CHECK(h.delta_hi >= 0.5 * std::ldexp(1.0, -133));
-  }
+  CHECK(h.status == "certified");
+  CHECK(h.face == std::vector<Index>{1});
+  const double lambda0 = 2 * std::ldexp(1.0, -133) * (0.25 - 3 * std::ldexp(1.0, -133));
+  CHECK(h.delta_lo <= lambda0);
+  CHECK(h.delta_hi >= lambda0);
+  CHECK(h.delta_lo > 0.99 * lambda0);
 }
 
 TEST_CASE("adversarial: certify reports over degenerate streams hold no NaN") {
@@ -443,7 +443,7 @@ TEST_CASE("adversarial: certify reports over degenerate streams hold no NaN") {
   const CertifyResult result = certify_trace(path, co);
   CHECK(result.violations.empty());
   CHECK(result.exit_code() == 0);
-  for (const std::string file : {co.report_json, co.per_query_csv}) {
+  for (const std::string& file : {co.report_json, co.per_query_csv}) {
     std::ifstream in(file);
     std::stringstream text;
     text << in.rdbuf();

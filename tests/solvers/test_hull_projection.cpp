@@ -323,20 +323,36 @@ TEST_CASE("hull: batch equals single, visible prefixes honoured") {
 }
 
 TEST_CASE("hull: a multiplier at the scale of the error bars is reported face_ambiguous") {
-  // Segment k0 k1 with q above its middle; a third key k2 below the segment's midpoint at height -h
-  // has lambda_2 = h * ||r|| = h. Choose h = 1.5 x the error scale seen without k2: its error bar then
+  // Segment k0 k1 with q above its middle, plus a duplicate of k0: the duplicate's multiplier is 0 only
+  // up to rounding, so the linear certificate cannot prove the corral optimal and the Frank-Wolfe bars
+  // (~ sqrt of the rounding) apply. A key k2 below the segment's midpoint at height -h has
+  // lambda_2 = h * ||r|| = h. Choose h = 1.5 x the error scale seen without k2: its error bar then
   // neither contains 0 nor clears the face multipliers' bars.
-  const Matrix base = rows({{0.0, 0.0}, {2.0, 0.0}});
+  const Matrix base = rows({{0.0, 0.0}, {2.0, 0.0}, {0.0, 0.0}});
   const auto h0 = project_onto_hull(base, vec({1.0, 1.0}));
   REQUIRE(h0.status == HullStatus::certified);
+  CHECK(!h0.linear_certificate);
   const double scale = h0.lambda_error.maxCoeff();
-  REQUIRE(scale > 0);
-  Matrix k(3, 2);
-  k << 0.0, 0.0, 2.0, 0.0, 1.0, -1.5 * scale;
+  REQUIRE(scale > 1e-10);  // Frank-Wolfe bars: ~sqrt(u), far above the rounding of lambda itself
+  Matrix k(4, 2);
+  k << 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0, -1.5 * scale;
   const auto h = project_onto_hull(k, vec({1.0, 1.0}));
   CAPTURE(h.message);
   CHECK(h.status == HullStatus::face_ambiguous);
   CHECK(!h.message.empty());
+  // Without the duplicate the linear certificate holds: the same key is resolved, with an interval
+  // around its true multiplier h and the exact face {0, 1}.
+  Matrix k3(3, 2);
+  k3 << 0.0, 0.0, 2.0, 0.0, 1.0, -1.5 * scale;
+  const auto lin = project_onto_hull(k3, vec({1.0, 1.0}));
+  CHECK(lin.linear_certificate);
+  CHECK(lin.status == HullStatus::certified);
+  CHECK(lin.face == std::vector<Index>{0, 1});
+  CHECK(lin.delta_lo <= 1.5 * scale);
+  CHECK(lin.delta_hi >= 1.5 * scale);
+  CHECK(lin.delta_hi - lin.delta_lo < 1e-3 * scale);
+  k.resize(3, 2);
+  k << 0.0, 0.0, 2.0, 0.0, 1.0, -1.5 * scale;
   // far below, the same key is cleanly outside
   k(2, 1) = -0.5;
   const auto clean = project_onto_hull(k, vec({1.0, 1.0}));
