@@ -72,6 +72,7 @@ QueryRecord base_record(const Stream& stream, Index j, const HullProjection& p, 
   r.face = p.face;
   r.face_size = static_cast<Index>(p.face.size());
   r.fw_gap = p.fw_gap;
+  r.hull_certificate = p.linear_certificate ? "linear" : "frank_wolfe";
   if (p.status != HullStatus::no_gap) {
     r.delta = p.delta;
     r.delta_lo = p.delta_lo;

@@ -35,6 +35,7 @@ struct QueryRecord {
   double xprime_norm = kNaN;          // ||x'|| of Theorem H3 (NaN when not applicable)
   double duality_gap = kNaN;          // entropic solve: primal - dual
   double fw_gap = kNaN;               // exact projection: Frank-Wolfe gap
+  std::string hull_certificate;       // hull rows: "linear" (face proven exact) or "frank_wolfe" (F ⊇ true face)
   double log10_tail_h1 = kNaN, log10_tail_h2 = kNaN;  // both hull bounds (H1 only when eps_hull <= eps0)
   // Kernel details.
   double output_error = kNaN;         // ||o_kernel - o_dense|| in double

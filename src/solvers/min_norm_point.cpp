@@ -15,8 +15,10 @@ constexpr double kUnitRoundoff = std::numeric_limits<double>::epsilon() / 2;  //
 
 /// A new difference column whose component orthogonal to the current span is below this fraction of
 /// its length is treated as affinely dependent on the corral (the affine solve would have condition
-/// number above ~1e12 and its weights would be rounding noise).
-constexpr double kDependentColumn = 1e-12;
+/// number above ~1e14 and its weights would be rounding noise). 1e-12 stalled Wolfe's method on faces
+/// next to keys whose multiplier is ~1e-12 of the key spread (flat simplices), leaving them to the
+/// Frank-Wolfe bars; the certificate, not this threshold, decides what is proven.
+constexpr double kDependentColumn = 1e-14;
 
 /// Safety factor on the rounding margin of the major-cycle test (see margin() below).
 constexpr double kMarginFactor = 2.0;

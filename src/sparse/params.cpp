@@ -16,7 +16,9 @@ void validate(const SparseAttentionParams& params) {
                  params.recent_pages);
   VASHISTA_CHECK(params.eps > 0.0 && std::isfinite(params.eps), ErrorKind::usage,
                  "sparse attention: eps {} must be finite and > 0", params.eps);
-  VASHISTA_CHECK(!std::isnan(params.delta), ErrorKind::usage, "sparse attention: delta is NaN");
+  VASHISTA_CHECK(params.delta >= 0.0 && params.delta < 1.0, ErrorKind::usage,
+                 "sparse attention: delta {} must be in [0, 1) (0 = fixed budget, else the adaptive target)",
+                 params.delta);
   VASHISTA_CHECK(std::isnan(params.scale) || (std::isfinite(params.scale) && params.scale > 0.0),
                  ErrorKind::usage, "sparse attention: scale {} must be finite and > 0", params.scale);
   VASHISTA_CHECK(params.superpage_size == 0 || params.superpage_size >= 2, ErrorKind::usage,

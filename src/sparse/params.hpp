@@ -22,7 +22,7 @@ struct SparseAttentionParams {
   int sink_pages = kDefaultSinkPages;    // first pages always selected (>= 0)
   int recent_pages = kDefaultRecentPages;  // last pages always selected (>= 0)
   double eps = 1.0;    // softmax temperature (1 = deployed attention), > 0
-  double delta = 0.0;  // adaptive mode target for tail_bound; <= 0 means fixed budget P
+  double delta = 0.0;  // adaptive mode target for tail_bound; 0 means fixed budget P; must be in [0, 1)
   double scale = kNaN; // tau; NaN = the stream's scale, else 1/sqrt(d)
   int superpage_size = 0;  // S, pages per super-page; 0 = flat v1 routing, else hierarchical (>= 2)
   int superpage_refine = kDefaultSuperpageRefine;  // R, super-pages refined per group (forced included; >= 1)

@@ -360,3 +360,88 @@ TEST_CASE("hull: a multiplier at the scale of the error bars is reported face_am
   CHECK(clean.face == std::vector<Index>{0, 1});
   CHECK(clean.delta == doctest::Approx(0.5));
 }
+
+// Exact instances (every coordinate dyadic, so the truth is exact in double): face keys on the
+// hyperplane x_{d-1} = 1 around x* = their centroid (4 keys, coordinates multiples of 1/8, so the
+// centroid is exact), q = x* + e_{d-1}, and outside keys at x_{d-1} = 1 - g_i with g_i = 2^-k:
+// lambda_i = g_i exactly, Delta = min g_i (g_i = 2^-k ... 2^-(k+5)). The linear certificate must resolve gaps far below the
+// ~1e-8 relative reach of the Frank-Wolfe bars, and every certified interval must contain the truth.
+TEST_CASE("hull: linear certificate on exact dyadic instances, gaps from 2^-10 down to 2^-55") {
+  std::mt19937_64 rng(77);
+  std::uniform_int_distribution<int> eighths(-16, 16);
+  int linear = 0, total = 0;
+  for (Index d : {2, 3, 5, 8, 16}) {
+    for (int k = 10; k <= 50; k += 5) {
+      const Index face_size = std::min<Index>(4, d);  // affinely independent generically (d - 1 >= 3) or a segment/triangle
+      const Index n = face_size + 6;
+      Matrix keys(n, d);
+      Vector centroid = Vector::Zero(d);
+      for (Index i = 0; i < face_size; ++i) {
+        for (Index c = 0; c + 1 < d; ++c) keys(i, c) = eighths(rng) / 8.0;
+        keys(i, d - 1) = 1.0;
+      }
+      // the face's centroid: with 4 (or fewer, a power of two or 3) keys; use weights 1/face_size only
+      // when exact (face_size a power of two), else 1/2, 1/4, 1/4 for three keys.
+      std::vector<double> w(static_cast<std::size_t>(face_size), 1.0 / static_cast<double>(face_size));
+      if (face_size == 3) w = {0.5, 0.25, 0.25};
+      for (Index i = 0; i < face_size; ++i) centroid += w[static_cast<std::size_t>(i)] * keys.row(i).transpose();
+      double delta = kInf;
+      for (Index i = face_size; i < n; ++i) {
+        for (Index c = 0; c + 1 < d; ++c) keys(i, c) = eighths(rng) / 8.0;
+        const double g = std::ldexp(1.0, -(k + static_cast<int>(i - face_size)));
+        keys(i, d - 1) = 1.0 - g;
+        delta = std::min(delta, g);
+      }
+      Vector q = centroid;
+      q[d - 1] += 1.0;
+      const auto h = project_onto_hull(keys, q);
+      ++total;
+      CAPTURE(d);
+      CAPTURE(k);
+      CAPTURE(h.message);
+      // Truth: x* = centroid, r* = e_{d-1}, lambda_i = 1 - keys(i, d-1).
+      CHECK((h.x - centroid).norm() <= h.x_error);
+      for (Index i = 0; i < n; ++i) CHECK(std::abs(h.lambda[i] - (1.0 - keys(i, d - 1))) <= h.lambda_error[i]);
+      if (h.status == HullStatus::certified && !std::isnan(h.delta)) {
+        CHECK(h.delta_lo <= delta);
+        CHECK(h.delta_hi >= delta);
+      }
+      // Without the linear certificate F is the set of keys whose multiplier could be 0: a superset of
+      // the true face (and Delta is NaN when that is every key).
+      for (Index i = 0; i < face_size; ++i) CHECK(std::binary_search(h.face.begin(), h.face.end(), i));
+      if (h.linear_certificate) {
+        ++linear;
+        CHECK(h.status == HullStatus::certified);
+        CHECK(static_cast<Index>(h.face.size()) == face_size);
+        CHECK(h.delta_lo <= delta);
+        CHECK(h.delta_hi >= delta);
+      }
+      // Gaps down to 2^-(k+5) = 2^-40 (~1e-12 of the key spread) must be resolved exactly.
+      if (k <= 35) CHECK(h.linear_certificate);
+    }
+  }
+  MESSAGE("dyadic: linear certificates ", linear, " of ", total);
+}
+
+TEST_CASE("hull: tiny keys (~1e-14, fuzz finding: the corral emptied) and overflowing queries") {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  int statuses[4] = {0, 0, 0, 0};
+  for (int rep = 0; rep < 300; ++rep) {
+    const Index n = 2 + rep % 30, d = 6;
+    Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return 1e-14 * normal(rng); });
+    if (rep % 3 == 0) keys.row(n - 1) = keys.row(0);  // duplicates
+    if (rep % 5 == 0) keys.col(d - 1).setConstant(2e-14);  // every key on one hyperplane
+    const Vector q = Vector::NullaryExpr(d, [&](Index) { return (rep % 2 ? 1e-14 : 1.0) * normal(rng); });
+    const auto h = project_onto_hull(keys, q);
+    ++statuses[static_cast<int>(h.status)];
+    CHECK(h.x.allFinite());
+    CHECK(std::isfinite(h.x_error));
+    if (h.status == HullStatus::certified && !std::isnan(h.delta)) CHECK(h.delta_lo <= h.delta_hi);
+  }
+  MESSAGE("tiny keys: certified ", statuses[0], ", ambiguous ", statuses[1], ", no_gap ", statuses[2],
+          ", unresolved ", statuses[3]);
+  // Queries whose squared norm overflows double: a clear error, not infinite error bars.
+  const Matrix keys = rows({{1.0}, {-3e14}, {-3e14}, {2.5e21}});
+  CHECK_THROWS_AS(project_onto_hull(keys, vec({1.43e299})), Error);
+}
