@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "core/error.hpp"
 #include "report/atomic_file.hpp"
+#include "trace/hdf5_guard.hpp"
 
 #include <fmt/core.h>
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   vashista::install_interrupt_cleanup();  // SIGINT: remove partial outputs, exit 130
+  vashista::install_hdf5_crash_report();  // a crash inside libhdf5 on a corrupt file: one line, exit 2
   try {
     return run ? run() : 2;
   } catch (const vashista::Error& e) {

@@ -1,5 +1,6 @@
 #include "trace/trace_reader.hpp"
 
+#include "trace/hdf5_guard.hpp"
 #include "trace/hdf5_util.hpp"
 #include "trace/trace_impl.hpp"
 
@@ -18,7 +19,12 @@ using h5::Where;
 TraceFile::TraceFile() : impl_(std::make_unique<Impl>()) {}
 TraceFile::TraceFile(TraceFile&&) noexcept = default;
 TraceFile& TraceFile::operator=(TraceFile&&) noexcept = default;
-TraceFile::~TraceFile() = default;
+TraceFile::~TraceFile() {
+  if (impl_ && impl_->file.valid()) {  // H5Fclose flushes metadata caches: guarded like every read
+    const Hdf5Guard guard(path_, "/ (closing the file)");
+    impl_.reset();
+  }
+}
 
 namespace {
 
@@ -221,6 +227,7 @@ TraceFile open_trace(const std::string& path) {
     VASHISTA_FAIL(ErrorKind::bad_input, "{}: cannot open trace: {}", path, std::strerror(errno));
   }
   VASHISTA_CHECK(S_ISREG(st.st_mode), ErrorKind::bad_input, "{}: not a regular file", path);
+  const Hdf5Guard guard(path, "/ (opening the file and reading its root attributes and stream list)");
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   VASHISTA_CHECK(is_hdf5 > 0, ErrorKind::bad_input, "{}: not an HDF5 file", path);
 
@@ -271,6 +278,7 @@ std::vector<std::string> list_streams(const TraceFile& file, const std::vector<s
 
 Index stream_query_count(const TraceFile& file, const std::string& name) {
   const std::string spath = stream_path(name);
+  const Hdf5Guard guard(file.path(), spath);
   Handle group = h5::open_group(file.impl().file.get(), spath, Where{file.path(), spath});
   const Dataset q = open_required(group.get(), spath, "queries", file.path(), 2);
   return static_cast<Index>(q.dims[0]);
@@ -280,6 +288,7 @@ Stream read_stream(const TraceFile& file, const std::string& name) {
   const std::string& path = file.path();
   const std::string spath = stream_path(name);
   const Where where{path, spath};
+  const Hdf5Guard guard(path, spath);
   Handle group = h5::open_group(file.impl().file.get(), spath, where);
   const hid_t g = group.get();
 

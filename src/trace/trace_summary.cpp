@@ -1,5 +1,6 @@
 #include "trace/trace_summary.hpp"
 
+#include "trace/hdf5_guard.hpp"
 #include "trace/trace_impl.hpp"
 
 #include <algorithm>
@@ -11,6 +12,7 @@ namespace {
 
 void describe_storage(const TraceFile& file, const std::string& name, StreamInfo& info) {
   const std::string path = "/streams/" + name + "/keys";
+  const Hdf5Guard guard(file.path(), path);
   h5::Handle keys = h5::open_dataset(file.impl().file.get(), path, h5::Where{file.path(), path});
   info.dtype = h5::dataset_dtype_name(keys.get());
   info.storage = h5::dataset_storage_description(keys.get());
