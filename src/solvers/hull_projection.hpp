@@ -18,8 +18,14 @@
 //                     multiplier can reach the smallest outside multiplier; Delta in [delta_lo, delta_hi].
 //     face_ambiguous  not separated (some multiplier is at the scale of the error bars): never guessed.
 //     unresolved      some hi_i < 0 (the point is provably not optimal), with a message.
-//   What the certificate cannot prove: a key with 0 < lambda_i* < ~2 lambda_error_i is
-//   indistinguishable from a face key; such a key lands in F (F always contains the true face).
+//   What the Frank-Wolfe certificate cannot prove: a key with 0 < lambda_i* < ~2 lambda_error_i (the
+//   bars are ~ sqrt(rounding)) is indistinguishable from a face key; such a key lands in F (F always
+//   contains the true face).
+//   Linear certificate (hull_projection.cpp, docs/theory.md): when Wolfe's corral C can be proven to be
+//   the exact face (x_A = projection onto aff(C) has positive barycentric weights and every other key a
+//   multiplier provably > 0, with a rigorous bound on ||G^{-1}||, G the Gram matrix of C's differences),
+//   F = C exactly, the status is certified and every bar is linear in the rounding
+//   (HullProjection::linear_certificate).
 // Algorithm (docs/theory.md section 3): pass 1 computes <k_i, q> and ||k_i||; Wolfe's minimum-norm
 // point (solvers/min_norm_point.hpp: QR on differences with O(d m) updates, final Householder solve on
 // the corral) runs on a small working set; a pricing pass computes every lambda_i; violators beyond
