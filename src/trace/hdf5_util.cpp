@@ -2,7 +2,10 @@
 
 #include "trace/small_float.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <mutex>
+#include <new>
 
 namespace vashista::h5 {
 
@@ -56,10 +59,40 @@ std::vector<hsize_t> dataset_dims(hid_t dataset, const Where& where) {
 
 namespace {
 
-hsize_t element_count(hid_t dataset, const Where& where) {
+/// Largest expansion of stored bytes into data bytes that a real dataset can have: deflate's
+/// maximum ratio is ~1032:1; 2048 leaves room for shuffle + deflate on constant data.
+constexpr double kMaxExpansion = 2048.0;
+/// Datasets up to this many data bytes are read whatever their storage says (fill values only).
+constexpr double kAlwaysPlausibleBytes = 64.0 * 1024 * 1024;
+
+/// Element count of the dataset, checked before anything is allocated for it: the product of the
+/// dimensions must not overflow, and the data it claims must be plausible for the bytes the file
+/// stores for it (a corrupt dataspace claiming 1e18 elements is bad input, not "out of memory").
+hsize_t element_count(hid_t dataset, const Where& where, double element_bytes) {
   hsize_t count = 1;
-  for (hsize_t d : dataset_dims(dataset, where)) count *= d;
+  for (hsize_t d : dataset_dims(dataset, where)) {
+    VASHISTA_CHECK(d == 0 || count <= std::numeric_limits<hsize_t>::max() / d, ErrorKind::bad_input,
+                   "{}: {}: dataspace dimensions overflow (corrupt file?)", where.file, where.object);
+    count *= d;
+  }
+  const double data_bytes = static_cast<double>(count) * element_bytes;
+  const double stored = static_cast<double>(H5Dget_storage_size(dataset));
+  VASHISTA_CHECK(data_bytes <= std::max(kAlwaysPlausibleBytes, stored * kMaxExpansion), ErrorKind::bad_input,
+                 "{}: {}: dataspace claims {} elements ({:.3g} GB) but the file stores {:.0f} bytes for it "
+                 "(corrupt file?)",
+                 where.file, where.object, count, data_bytes / 1e9, stored);
   return count;
+}
+
+/// Allocates `count` values, turning an allocation failure into a one-line error naming the object.
+template <typename T>
+std::vector<T> allocate_for(hsize_t count, const Where& where) {
+  try {
+    return std::vector<T>(static_cast<size_t>(count));
+  } catch (const std::bad_alloc&) {
+    VASHISTA_FAIL(ErrorKind::io, "{}: {}: cannot allocate {:.3g} GB to read this dataset (out of memory)", where.file,
+                  where.object, static_cast<double>(count) * sizeof(T) / 1e9);
+  }
 }
 
 /// True when a 2-byte float type has the IEEE binary16 layout (what h5py writes for float16).
@@ -129,14 +162,14 @@ std::vector<double> read_real_dataset(hid_t dataset, const Where& where) {
   VASHISTA_CHECK(kind != RealKind::unsupported, ErrorKind::bad_input,
                  "{}: {}: unsupported dtype {} (expected float64, float32, float16 or bfloat16)", where.file,
                  where.object, name);
-  const hsize_t count = element_count(dataset, where);
-  std::vector<double> out(static_cast<size_t>(count));
+  const hsize_t count = element_count(dataset, where, kind == RealKind::float_native ? 4.0 : 2.0);
+  std::vector<double> out = allocate_for<double>(count, where);
   if (count == 0) return out;
   herr_t status = 0;
   if (kind == RealKind::float_native) {
     status = H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
   } else {
-    std::vector<uint16_t> bits(static_cast<size_t>(count));
+    std::vector<uint16_t> bits = allocate_for<uint16_t>(count, where);
     if (kind == RealKind::bfloat16) {
       status = H5Dread(dataset, H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, bits.data());
     } else {
@@ -160,8 +193,8 @@ std::vector<int64_t> read_integer_dataset(hid_t dataset, const Where& where) {
   Handle type = type_handle(H5Dget_type(dataset));
   VASHISTA_CHECK(type.valid() && H5Tget_class(type.get()) == H5T_INTEGER, ErrorKind::bad_input,
                  "{}: {}: unsupported dtype (expected an integer dataset, int32 or int64)", where.file, where.object);
-  const hsize_t count = element_count(dataset, where);
-  std::vector<int64_t> out(static_cast<size_t>(count));
+  const hsize_t count = element_count(dataset, where, 4.0);
+  std::vector<int64_t> out = allocate_for<int64_t>(count, where);
   if (count == 0) return out;
   const herr_t status = H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
   VASHISTA_CHECK(status >= 0, ErrorKind::bad_input, "{}: {}: cannot read data (truncated or corrupt file?)",
