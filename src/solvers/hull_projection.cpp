@@ -124,6 +124,17 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
       ++ncols;
     const auto block = keys.middleRows(start, len);
+    if (ncols == 1 && norms != nullptr) {  // one read of each row: score and norm together
+      Vector& out = *outputs[order[0]];
+      const Index stop = std::min(len, active[order[0]]->visible - start);
+      const auto c0 = cols.col(0);
+      for (Index i = 0; i < len; ++i) {
+        const auto row = block.row(i);
+        if (i < stop) out[start + i] = row.dot(c0.transpose());
+        (*norms)[start + i] = std::sqrt(row.squaredNorm());
+      }
+      continue;
+    }
     if (ncols == 1) {
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
