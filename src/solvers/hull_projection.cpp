@@ -344,8 +344,8 @@ Vector face_weights(const Eigen::Ref<const Matrix>& keys, const QueryState& st, 
 // near-singular G, a weight not proven positive) the Frank-Wolfe certificate is used as before.
 struct LinearCertificate {
   bool valid = false;
-  double eta = kInf;  // ||x~ - x*|| (x* = x_A proven)
-  std::vector<char> in_corral;
+  double x_error = kInf;  // ||x - x*|| <= eta + dx (x* = x_A proven)
+  Vector lambda_error;    // err_i of every key (valid only)
 };
 
 LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const QueryState& st,
@@ -357,7 +357,7 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
   const Index d = keys.cols();
   if (f == 0 || f > d + 1) return lc;
   const double up = kU / (1.0 - kU);
-  const double inflate = 1.0 + 64.0 * kU;
+  constexpr double inflate = 1.0 + 64.0 * kU;
   double wsum = 0;
   for (double ws : w) wsum += ws;
   const double w_rel = gamma(static_cast<double>(f) + 2.0);  // |omega_s - w_s| <= w_rel w_s (normalisation)
@@ -396,16 +396,18 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
   } else if (!(w[0] > 0)) {
     return lc;
   }
-  lc.in_corral.assign(static_cast<std::size_t>(st.visible), 0);
+  std::vector<char> in_corral(static_cast<std::size_t>(st.visible), 0);
   for (Index s = 0; s < f; ++s)
-    lc.in_corral[static_cast<std::size_t>(st.wset[static_cast<std::size_t>(corral[static_cast<std::size_t>(s)])])] = 1;
+    in_corral[static_cast<std::size_t>(st.wset[static_cast<std::size_t>(corral[static_cast<std::size_t>(s)])])] = 1;
   // Every key outside C: lambda_i(x_A) > 0 proven; every key of C: |l_i| within its bar (sanity).
+  lc.lambda_error.resize(st.visible);
   for (Index i = 0; i < st.visible; ++i) {
     const double err = (pr.rho[i] + eta * (pr.dist[i] + pr.dx + eta) + eta * eta) * inflate;
-    if (lc.in_corral[static_cast<std::size_t>(i)] ? !(std::abs(pr.lambda[i]) <= err) : !(pr.lambda[i] - err > 0))
+    if (in_corral[static_cast<std::size_t>(i)] ? !(std::abs(pr.lambda[i]) <= err) : !(pr.lambda[i] - err > 0))
       return lc;
+    lc.lambda_error[i] = err;
   }
-  lc.eta = eta;
+  lc.x_error = (eta + pr.dx) * inflate;
   lc.valid = true;
   return lc;
 }
@@ -436,11 +438,8 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   const LinearCertificate lc = st.iteration_limit ? LinearCertificate{} : linear_certificate(keys, st, pr);
   res.linear_certificate = lc.valid;
   if (lc.valid) {
-    const double inflate = 1.0 + 64.0 * kU;
-    res.x_error = std::min(res.x_error, (lc.eta + pr.dx) * inflate);
-    for (Index i = 0; i < n; ++i)
-      res.lambda_error[i] = std::min(
-          res.lambda_error[i], (pr.rho[i] + lc.eta * (pr.dist[i] + pr.dx + lc.eta) + lc.eta * lc.eta) * inflate);
+    res.x_error = std::min(res.x_error, lc.x_error);
+    res.lambda_error = res.lambda_error.cwiseMin(lc.lambda_error);
   }
 
   res.face.clear();

@@ -13,8 +13,8 @@
 //            SIGABRT raised inside a guard end the process the same way; outside a guard the signal
 //            goes to the previous handler (a real bug still crashes visibly, sanitizers still report).
 // Both paths remove pending output temporaries (report/atomic_file.hpp), print
-//   vashista: error: FILE: OBJECT: the HDF5 library <hung for N s | crashed (signal S)> reading it:
-//   corrupt file?
+//   vashista: error: FILE: OBJECT: the HDF5 library <did not return within N s | crashed (signal S)>
+//   reading it: corrupt file? (no output was written)
 // and _exit(2) (bad input). Guards nest; the outermost names the object. Reader calls run on one
 // thread at a time (certify / sweep read streams sequentially), which the single global state assumes.
 #include <string>
