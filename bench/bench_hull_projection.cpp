@@ -13,6 +13,8 @@
 //   ratio         us_per_query / pass_us (target <= 3)
 //   key_passes    mean full passes over K per query (pass 1 + pricing passes)
 //   certified     fraction of queries certified
+//   majors        mean Wolfe major cycles per query (all working sets together)
+//   face          mean size of the reported face
 //   screened_passes  mean pricing passes over the candidate pool / screening survivors only (each reads
 //                 `screening_fraction` = 1/8 of the keys, scattered rows)
 // Repetitions come from the command line; the figures in docs/benchmarks.md ("Exact projection") used
@@ -123,15 +125,29 @@ double pass_microseconds(const Matrix& keys) {
   return times[10];
 }
 
-void report(benchmark::State& state, double total_us, double queries, double passes, double certified,
-            double pass_us, double screened_passes) {
+struct Tally {
+  double queries = 0, passes = 0, certified = 0, screened = 0, majors = 0, face = 0;
+  void add(const HullProjection& h) {
+    queries += 1;
+    passes += h.key_passes;
+    screened += h.screened_passes;
+    certified += h.status == HullStatus::certified ? 1 : 0;
+    majors += h.major_iterations;
+    face += static_cast<double>(h.face.size());
+  }
+};
+
+void report(benchmark::State& state, double total_us, const Tally& tally, double pass_us) {
+  const double queries = tally.queries;
   const double per_query = total_us / queries;
   state.counters["us_per_query"] = per_query;
   state.counters["pass_us"] = pass_us;
   state.counters["ratio"] = per_query / pass_us;
-  state.counters["key_passes"] = passes / queries;
-  state.counters["certified"] = certified / queries;
-  state.counters["screened_passes"] = screened_passes / queries;
+  state.counters["key_passes"] = tally.passes / queries;
+  state.counters["certified"] = tally.certified / queries;
+  state.counters["screened_passes"] = tally.screened / queries;
+  state.counters["majors"] = tally.majors / queries;
+  state.counters["face"] = tally.face / queries;
 }
 
 void BM_OnePass(benchmark::State& state) {
@@ -147,39 +163,33 @@ void BM_OnePass(benchmark::State& state) {
 void BM_HullSingle(benchmark::State& state) {
   const Instance& inst = instance(state.range(1) != 0, state.range(0));
   const double pass_us = pass_microseconds(inst.keys);
-  double total_us = 0, queries = 0, passes = 0, certified = 0, screened = 0;
+  double total_us = 0;
+  Tally tally;
   Index j = 0;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     const auto h = project_onto_hull(inst.keys, inst.queries.row(j).transpose());
     total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     benchmark::DoNotOptimize(h.x.data());
-    passes += h.key_passes;
-    screened += h.screened_passes;
-    certified += h.status == HullStatus::certified ? 1 : 0;
-    queries += 1;
+    tally.add(h);
     j = (j + 1) % kQueries;
   }
-  report(state, total_us, queries, passes, certified, pass_us, screened);
+  report(state, total_us, tally, pass_us);
 }
 
 void BM_HullBatch(benchmark::State& state) {
   const Instance& inst = instance(state.range(1) != 0, state.range(0));
   const double pass_us = pass_microseconds(inst.keys);
-  double total_us = 0, queries = 0, passes = 0, certified = 0, screened = 0;
+  double total_us = 0;
+  Tally tally;
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     const auto hs = project_onto_hull_batch(inst.keys, inst.queries, {});
     total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-    for (const auto& h : hs) {
-      passes += h.key_passes;
-      screened += h.screened_passes;
-      certified += h.status == HullStatus::certified ? 1 : 0;
-      queries += 1;
-    }
+    for (const auto& h : hs) tally.add(h);
     benchmark::DoNotOptimize(hs.data());
   }
-  report(state, total_us, queries, passes, certified, pass_us, screened);
+  report(state, total_us, tally, pass_us);
 }
 
 void sizes(benchmark::internal::Benchmark* b) {

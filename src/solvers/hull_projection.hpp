@@ -61,13 +61,16 @@ struct HullOptions {
   /// re-priced; every other key is certified from its pass value plus the bound
   ///   lambda_i(x) >= lambda_i(x0) + <x - x0, q - x> - ||x0 - k_i|| ||x - x0||,
   /// with a full pass again whenever that bound no longer proves lambda_i > 0. Screened keys get the
-  /// wider (still rigorous) error bar of the bound. false: every pricing pass reads every key.
+  /// wider (still rigorous) error bar of the bound. false: every pricing pass reads every key (no
+  /// candidate pool either).
   bool screening = true;
-  /// Fraction of the keys kept (re-priced) by screening; R is set so that about this many remain.
+  /// Fraction of the keys kept (re-priced) by screening; R is set so that about this many remain. Also
+  /// the size of the candidate pool (keys nearest q or farthest along q, at least 4 initial_working_set)
+  /// that is priced alone before the first full pass, in every batch.
   double screening_fraction = 0.125;
-  /// Screening (and the candidate pool) is used only for batches of at most this many queries: in a
-  /// larger batch a shared full pass (one GEMM) costs each query less than its own scattered partial
-  /// pass, so every pricing pass is full there.
+  /// Screening is used only for batches of at most this many queries: it keeps four n-sized arrays per
+  /// query, and in a larger batch a shared full pass (one GEMM) costs each query about as little as its
+  /// own scattered partial passes, so every pricing pass after the first full one is full there.
   int screening_max_batch = 4;
 };
 

@@ -20,12 +20,15 @@ constexpr double kUnitRoundoff = std::numeric_limits<double>::epsilon() / 2;  //
 /// Frank-Wolfe bars; the certificate, not this threshold, decides what is proven.
 constexpr double kDependentColumn = 1e-14;
 
+/// Gram-Schmidt is repeated when a pass leaves less than this fraction of the column's length.
+constexpr double kReorthogonalise = 0.7071067811865476;
+
 /// Safety factor on the rounding margin of the major-cycle test (see margin() below).
 constexpr double kMarginFactor = 2.0;
 
 }  // namespace
 
-MinNormPoint::MinNormPoint(Index dim) : dim_(dim), points_(16, dim), q_(dim, 0), r_(0, 0) {}
+MinNormPoint::MinNormPoint(Index dim) : dim_(dim), points_(16, dim), q_(dim, 0), r_(0, 0), qtb_(0) {}
 
 void MinNormPoint::reserve(Index capacity) {
   if (capacity > points_.rows()) points_.conservativeResize(capacity, dim_);
@@ -52,8 +55,7 @@ void MinNormPoint::affine_solve(std::vector<double>& alpha) const {
     alpha[0] = 1.0;
     return;
   }
-  const Vector yb = points_.row(corral_[0]).transpose();
-  Vector beta = -(q_.leftCols(k).transpose() * yb);
+  Vector beta = -qtb_.head(k);
   r_.topLeftCorner(k, k).triangularView<Eigen::Upper>().solveInPlace(beta);
   double sum = 0;
   for (Index s = 0; s < k; ++s) {
@@ -63,8 +65,8 @@ void MinNormPoint::affine_solve(std::vector<double>& alpha) const {
   alpha[0] = 1.0 - sum;
 }
 
-// Appends the column a = y_local - y_base to D = QR (classical Gram-Schmidt applied twice, which keeps
-// Q orthonormal to rounding level). Returns false when a is dependent on the span at rounding level.
+// Appends the column a = y_local - y_base to D = QR (classical Gram-Schmidt with the DGKS repetition,
+// which keeps Q orthonormal to rounding level). Returns false when a is dependent on the span at rounding level.
 bool MinNormPoint::append_column(Index local) {
   const Index k = static_cast<Index>(corral_.size()) - 2;  // columns already in the factor
   if (k >= dim_) return false;
@@ -75,14 +77,20 @@ bool MinNormPoint::append_column(Index local) {
     const Index cap = std::min<Index>(dim_, std::max<Index>(2 * k, 16));
     q_.conservativeResize(dim_, cap);
     r_.conservativeResize(cap, cap);
+    qtb_.conservativeResize(cap);
   }
   Vector c = Vector::Zero(k);
   Vector v = a;
-  for (int pass = 0; pass < 2; ++pass) {
-    if (k == 0) break;
+  // Classical Gram-Schmidt, repeated once when the first pass cancelled more than half of the length
+  // (||v|| < ||a|| / sqrt(2), the Daniel-Gragg-Kaufman-Stewart criterion; "twice is enough").
+  double before = anorm;
+  for (int pass = 0; pass < 2 && k > 0; ++pass) {
     const Vector c_pass = q_.leftCols(k).transpose() * v;
     v.noalias() -= q_.leftCols(k) * c_pass;
     c += c_pass;
+    const double after = v.norm();
+    if (after >= kReorthogonalise * before) break;
+    before = after;
   }
   const double rho = v.norm();
   if (!(rho > kDependentColumn * anorm)) return false;
@@ -90,6 +98,7 @@ bool MinNormPoint::append_column(Index local) {
   r_.col(k).head(k) = c;
   r_(k, k) = rho;
   for (Index i = k + 1; i < r_.rows(); ++i) r_(i, k) = 0.0;
+  qtb_[k] = q_.col(k).dot(points_.row(corral_[0]).transpose());  // Q^T y_b, kept for affine_solve
   return true;
 }
 
@@ -138,6 +147,8 @@ void MinNormPoint::drop_corral_position(std::size_t position) {
     r_(c + 1, c) = 0.0;
     auto qk = q_.leftCols(k);
     qk.applyOnTheRight(c, c + 1, rotation);
+    auto qtb = qtb_.head(k);  // (Q G)^T y_b = G^T (Q^T y_b)
+    qtb.applyOnTheLeft(c, c + 1, rotation.adjoint());
   }
   corral_.erase(corral_.begin() + static_cast<std::ptrdiff_t>(position));
   weights_.erase(weights_.begin() + static_cast<std::ptrdiff_t>(position));

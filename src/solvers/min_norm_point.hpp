@@ -11,10 +11,11 @@
 //   Minor cycle: alpha = affine minimum-norm point of aff{y_s : s in S} (sum alpha = 1). If alpha > 0
 //     it becomes w; else move w towards alpha until a weight hits 0, drop that point, repeat.
 // The affine step is solved by QR on differences D = [y_s - y_b]_{s != b} (b = base point):
-//   beta = argmin || y_b + D beta || = -R^{-1} Q^T y_b,  alpha = (1 - sum beta, beta),
+//   beta = argmin || y_b + D beta || = -R^{-1} Q^T y_b,  alpha = (1 - sum beta, beta)  (Q^T y_b is kept
+//   with the factor, so a minor cycle costs one triangular solve),
 // never by the Gram matrix normal equations (which square the condition number). Q (d x m-1, explicit
-// orthonormal columns, Gram-Schmidt applied twice) and R are updated in O(d m) when a point is added
-// or a non-base point is dropped (Givens rotations restore the triangle); dropping the base point
+// orthonormal columns; Gram-Schmidt, repeated when it cancels: DGKS) and R are updated in O(d m) when a
+// point is added or a non-base point is dropped (Givens rotations restore the triangle); dropping the base point
 // rebuilds the factor. The final answer is polished by one fresh Householder QR solve on the corral
 // (the exact affine solve on the face).
 #include "core/conventions.hpp"
@@ -64,6 +65,7 @@ class MinNormPoint {
   std::vector<double> weights_;  // same order as corral_
   Eigen::MatrixXd q_;            // d x cap, first corral_.size()-1 columns used
   Eigen::MatrixXd r_;            // cap x cap upper triangular, same
+  Vector qtb_;                   // Q^T y_b (first corral_.size()-1 entries), updated with Q
   int major_iterations_ = 0;
   bool stalled_ = false;
 };
