@@ -110,11 +110,21 @@ struct HullProjection {
 HullProjection project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
                                  const HullOptions& options = {});
 
+/// The same, written into `result`: its vectors are reused (a loop over queries allocates nothing once
+/// n stops changing; freeing and re-faulting n-sized arrays cost ~40% of a query at n = 16384).
+void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
+                       const HullOptions& options, HullProjection& result);
+
 /// The same for many queries over one key set: queries (m x d) with visible prefix lengths
 /// (visible[j] keys, empty = all n). Pricing passes over K are shared by the batch (K^T R products).
 std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys,
                                                     const Eigen::Ref<const Matrix>& queries,
                                                     const std::vector<Index>& visible,
                                                     const HullOptions& options = {});
+
+/// The same, written into `results` (resized to the number of queries; their storage is reused).
+void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& queries,
+                             const std::vector<Index>& visible, const HullOptions& options,
+                             std::vector<HullProjection>& results);
 
 }  // namespace vashista

@@ -34,6 +34,15 @@ void MinNormPoint::reserve(Index capacity) {
   if (capacity > points_.rows()) points_.conservativeResize(capacity, dim_);
 }
 
+void MinNormPoint::clear() {
+  count_ = 0;
+  ynorm_.clear();
+  corral_.clear();
+  weights_.clear();
+  major_iterations_ = 0;
+  stalled_ = false;
+}
+
 Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& y) {
   if (count_ == points_.rows()) points_.conservativeResize(2 * count_ + 16, dim_);
   points_.row(count_) = y.transpose();

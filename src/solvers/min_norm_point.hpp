@@ -31,6 +31,11 @@ class MinNormPoint {
   /// Reserves room for `capacity` working-set points (avoids regrowth while points are added).
   void reserve(Index capacity);
 
+  /// Empties the working set and the corral, keeping the allocated storage (for reuse on a new problem
+  /// of the same dimension).
+  void clear();
+  Index dim() const { return dim_; }
+
   /// Adds a point to the working set (not to the corral); returns its local index.
   Index add_point(const Eigen::Ref<const Vector>& y);
   Index working_set_size() const { return count_; }
