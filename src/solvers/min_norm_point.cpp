@@ -163,13 +163,19 @@ void MinNormPoint::drop_corral_position(std::size_t position) {
   weights_.erase(weights_.begin() + static_cast<std::ptrdiff_t>(position));
 }
 
-// Final exact affine solve on the corral with a fresh Householder QR of the differences.
+// Final affine solve on the corral. First two steps of iterative refinement with the kept factor:
+//   z = y_b + D beta (the differences formed afresh), delta = argmin ||z + D delta|| = -R^{-1} Q^T z,
+//   beta <- beta + delta,
+// O(d m) each (a fresh Householder QR costs O(d m^2): ~20 us per solve at d = 128, m = 25, a fifth of
+// Wolfe's time on the benchmark). When the refined weights are not all positive, a fresh Householder QR
+// solve decides, as before. Either way the certificate (hull_projection.cpp) judges the point.
 void MinNormPoint::polish() {
   const Index k = static_cast<Index>(corral_.size()) - 1;
   if (k == 0) {
     weights_.assign(1, 1.0);
     return;
   }
+  if (refine()) return;
   Eigen::MatrixXd diff(dim_, k);
   const Vector yb = points_.row(corral_[0]).transpose();
   for (Index s = 0; s < k; ++s) diff.col(s) = points_.row(corral_[s + 1]).transpose() - yb;
@@ -186,6 +192,38 @@ void MinNormPoint::polish() {
   double total = 0;
   for (double w : weights_) total += w;
   for (double& w : weights_) w /= total;
+}
+
+bool MinNormPoint::refine() {
+  const Index k = static_cast<Index>(corral_.size()) - 1;
+  const auto yb = points_.row(corral_[0]).transpose();
+  double total = 0;
+  for (double w : weights_) total += w;
+  if (!(total > 0)) return false;
+  Vector beta(k);
+  for (Index s = 0; s < k; ++s) beta[s] = weights_[static_cast<std::size_t>(s + 1)] / total;
+  Vector z(dim_);
+  for (int step = 0; step < 2; ++step) {
+    z = yb;
+    for (Index s = 0; s < k; ++s) z += beta[s] * (points_.row(corral_[static_cast<std::size_t>(s + 1)]).transpose() - yb);
+    Vector delta = -(q_.leftCols(k).transpose() * z);
+    r_.topLeftCorner(k, k).triangularView<Eigen::Upper>().solveInPlace(delta);
+    if (!delta.allFinite()) return false;
+    beta += delta;
+  }
+  std::vector<double> alpha(corral_.size());
+  double sum = 0;
+  for (Index s = 0; s < k; ++s) {
+    alpha[static_cast<std::size_t>(s + 1)] = beta[s];
+    sum += beta[s];
+  }
+  alpha[0] = 1.0 - sum;
+  if (!std::all_of(alpha.begin(), alpha.end(), [](double a) { return a > 0; })) return false;
+  double norm = 0;
+  for (double a : alpha) norm += a;
+  for (double& a : alpha) a /= norm;
+  weights_ = alpha;
+  return true;
 }
 
 bool MinNormPoint::solve(Index start, int max_major_iterations, bool final_polish) {

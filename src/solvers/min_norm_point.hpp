@@ -16,8 +16,8 @@
 // never by the Gram matrix normal equations (which square the condition number). Q (d x m-1, explicit
 // orthonormal columns; Gram-Schmidt, repeated when it cancels: DGKS) and R are updated in O(d m) when a
 // point is added or a non-base point is dropped (Givens rotations restore the triangle); dropping the base point
-// rebuilds the factor. The final answer is polished by one fresh Householder QR solve on the corral
-// (the exact affine solve on the face).
+// rebuilds the factor. The final answer is polished by iterative refinement of the affine solve with
+// the kept factor (a fresh Householder QR solve on the corral when that does not give positive weights).
 #include "core/conventions.hpp"
 
 #include <vector>
@@ -42,7 +42,7 @@ class MinNormPoint {
 
   /// Runs Wolfe's method over the whole working set, warm-started from the current corral (the first
   /// call starts from the point `start`). Returns false when the major-cycle limit was hit.
-  /// polish = false skips the final Householder solve on the corral (for intermediate working sets
+  /// polish = false skips the final refined affine solve on the corral (for intermediate working sets
   /// whose answer is not certified; a later solve with polish = true polishes the same corral).
   bool solve(Index start, int max_major_iterations, bool polish = true);
 
@@ -61,6 +61,7 @@ class MinNormPoint {
   void drop_corral_position(std::size_t position);
   void rebuild_factor();
   void polish();
+  bool refine();  // iterative refinement of the affine solve with the kept factor (see polish)
 
   Index dim_;
   Matrix points_;                // working-set points as rows (capacity x d), first count_ used
