@@ -260,16 +260,14 @@ void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, In
 
 
 // Exact pricing of key i from t_i = <k_i, r> (formulas of the header comment).
-inline void price_key(Pricing& pr, const QueryState& st, const Vector& knorm, double qnorm, double gd2, double gd4,
-                      Index i) {
-  const double l = pr.xr - st.kr[i];
-  const double kn = knorm[i];
-  const double dist2 = pr.xnorm * pr.xnorm - 2.0 * (st.scores[i] - st.kr[i]) + kn * kn;
-  const double scale = pr.xnorm + kn + qnorm + pr.rnorm;
-  const double dist = std::min(pr.xnorm + kn, std::sqrt(std::max(0.0, dist2) + 2.0 * gd4 * scale * scale));
-  pr.lambda[i] = l;
-  pr.dist[i] = dist;
-  pr.rho[i] = 2.0 * (gd2 * (pr.xnorm + kn) * pr.rnorm + kU * std::abs(l) + pr.dx * (dist + pr.rnorm) + pr.dx * pr.dx);
+inline void price_key(double xr, double xnorm, double rnorm, double dx, double qnorm, double gd2, double gd4,
+                      double t, double score, double kn, double& lambda, double& rho, double& dist) {
+  const double l = xr - t;
+  const double dist2 = xnorm * xnorm - 2.0 * (score - t) + kn * kn;
+  const double scale = xnorm + kn + qnorm + rnorm;
+  dist = std::min(xnorm + kn, std::sqrt(std::max(0.0, dist2) + 2.0 * gd4 * scale * scale));
+  lambda = l;
+  rho = 2.0 * (gd2 * (xnorm + kn) * rnorm + kU * std::abs(l) + dx * (dist + rnorm) + dx * dx);
 }
 
 // Pricing at the current x. full: every key from st.kr. Otherwise only the survivors are exact (st.kr
@@ -303,11 +301,22 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   pr.lambda.resize(n);
   pr.rho.resize(n);
   pr.dist.resize(n);
-  if (full) {
-    for (Index i = 0; i < n; ++i) price_key(pr, st, knorm, qnorm, gd2, gd4, i);
+  if (full) {  // every key, on raw pointers so that the loop vectorises (no aliasing)
+    const double* __restrict kr = st.kr.data();
+    const double* __restrict score = st.scores.data();
+    const double* __restrict kn = knorm.data();
+    double* __restrict lambda = pr.lambda.data();
+    double* __restrict rho = pr.rho.data();
+    double* __restrict dist = pr.dist.data();
+    const double xr = pr.xr, xnorm = pr.xnorm, rnorm = pr.rnorm, dx = pr.dx;
+#pragma omp simd
+    for (Index i = 0; i < n; ++i)
+      price_key(xr, xnorm, rnorm, dx, qnorm, gd2, gd4, kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
     return pr;
   }
-  for (Index i : st.survivors) price_key(pr, st, knorm, qnorm, gd2, gd4, i);
+  for (Index i : st.survivors)
+    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
+              pr.rho[i], pr.dist[i]);
   if (!st.screened) {  // candidate pool, no reference: the other keys are unknown, a full pass must come
     pr.screen_ok = false;
     return pr;
