@@ -95,7 +95,8 @@ struct QueryState {
   int full_passes = 1;              // pass 1 plus the full pricing passes this query took part in
   int screened_passes = 0;
   Pricing pricing;                  // buffers of the last pricing, reused (no per-pass allocation)
-  std::vector<double> ratio;        // set_reference's buffer
+  std::vector<double> ratio;        // set_reference's buffer (and the pool selection's sample)
+  std::vector<Index> score_part, near_part;  // the pool selection's buffers
   Vector lc_error;                  // linear_certificate's buffers
   std::vector<char> in_corral;
   HullProjection result;
@@ -148,11 +149,49 @@ StateCache& state_cache() {
   return cache;
 }
 
+// Four dot products <row_t, v> (and, with norms2 non-null, the squared row norms) with independent
+// accumulators, which `omp simd` may vectorise (the sums are then formed in another order; the rounding
+// bounds of the header hold for any order). A row-at-a-time loop of Eigen dot products ran at 2.5x the
+// time of a gemv pass on cache-resident keys (n = 4096, d = 128): one accumulator chain is latency-bound.
+inline void dot4(const double* r0, const double* r1, const double* r2, const double* r3, const double* v, Index d,
+                 double* dots, double* norms2) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  if (norms2 == nullptr) {
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (Index j = 0; j < d; ++j) {
+      const double vj = v[j];
+      s0 += r0[j] * vj;
+      s1 += r1[j] * vj;
+      s2 += r2[j] * vj;
+      s3 += r3[j] * vj;
+    }
+  } else {
+    double n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
+    for (Index j = 0; j < d; ++j) {
+      const double vj = v[j];
+      s0 += r0[j] * vj;
+      s1 += r1[j] * vj;
+      s2 += r2[j] * vj;
+      s3 += r3[j] * vj;
+      n0 += r0[j] * r0[j];
+      n1 += r1[j] * r1[j];
+      n2 += r2[j] * r2[j];
+      n3 += r3[j] * r3[j];
+    }
+    norms2[0] = n0;
+    norms2[1] = n1;
+    norms2[2] = n2;
+    norms2[3] = n3;
+  }
+  dots[0] = s0;
+  dots[1] = s1;
+  dots[2] = s2;
+  dots[3] = s3;
+}
+
 // Rows [start, start + len) of the keys: scores[i] = <k_i, q> for i < stop and norms[i] = ||k_i|| for all,
-// each row read once. Four rows at a time with eight independent accumulators, which `omp simd` may
-// vectorise (the dot products are then summed in another order; the rounding bounds of the header hold
-// for any order). A row-at-a-time loop of Eigen dot products ran at 2.5x the time of a gemv pass on
-// cache-resident keys (n = 4096, d = 128); this kernel at 1.5x.
+// each row read once (dot4 with norms: 1.5x the time of a gemv pass on cache-resident keys).
 void scores_and_norms(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* q,
                       double* scores, double* norms) {
   const Index d = keys.cols();
@@ -161,23 +200,8 @@ void scores_and_norms(const Eigen::Ref<const Matrix>& keys, Index start, Index l
   Index i = 0;
   for (; i + 4 <= len; i += 4) {
     const double* r0 = base + i * stride;
-    const double* r1 = r0 + stride;
-    const double* r2 = r1 + stride;
-    const double* r3 = r2 + stride;
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
-    for (Index j = 0; j < d; ++j) {
-      const double qj = q[j];
-      s0 += r0[j] * qj;
-      s1 += r1[j] * qj;
-      s2 += r2[j] * qj;
-      s3 += r3[j] * qj;
-      n0 += r0[j] * r0[j];
-      n1 += r1[j] * r1[j];
-      n2 += r2[j] * r2[j];
-      n3 += r3[j] * r3[j];
-    }
-    const double s[4] = {s0, s1, s2, s3}, n2s[4] = {n0, n1, n2, n3};
+    double s[4], n2s[4];
+    dot4(r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride, q, d, s, n2s);
     for (Index t = 0; t < 4; ++t) {
       if (i + t < stop) scores[i + t] = s[t];
       norms[i + t] = std::sqrt(n2s[t]);
@@ -188,6 +212,28 @@ void scores_and_norms(const Eigen::Ref<const Matrix>& keys, Index start, Index l
     if (i < stop) scores[i] = row.dot(Eigen::Map<const Vector>(q, d));
     norms[i] = row.norm();
   }
+}
+
+// out[i] = <k_i, v> for the listed rows i (scattered rows of the row-major keys), four at a time; the rows
+// eight ahead are prefetched (a row is 1 KiB at d = 128, away from the previous one, so the hardware
+// prefetcher does not see it coming).
+void dots_of_rows(const Eigen::Ref<const Matrix>& keys, const std::vector<Index>& rows, const double* v,
+                  double* out) {
+  const Index d = keys.cols();
+  const Index stride = keys.outerStride();
+  const double* base = keys.data();
+  const std::size_t count = rows.size();
+  std::size_t s = 0;
+  for (; s + 4 <= count; s += 4) {
+    for (std::size_t a = s + 8; a < std::min(count, s + 12); ++a)
+      for (Index c = 0; c < d; c += 8) __builtin_prefetch(base + rows[a] * stride + c);
+    double dots[4];
+    dot4(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
+         base + rows[s + 3] * stride, v, d, dots, nullptr);
+    for (std::size_t t = 0; t < 4; ++t) out[rows[s + t]] = dots[t];
+  }
+  for (; s < count; ++s)
+    out[rows[s]] = Eigen::Map<const Vector>(base + rows[s] * stride, d).dot(Eigen::Map<const Vector>(v, d));
 }
 
 // One pass over the keys for the active queries: out_j[i] = <k_i, column_j> for i < visible_j.
@@ -344,9 +390,11 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
 // A cut c such that about k of the n values value(0..n-1) are >= c: the k-th largest value of a strided
 // sample of at most kCutSample values (exact when n <= kCutSample). The candidate pool and the screening
 // radius only need a cut of about the right size (they choose which keys are priced first; the
-// certificate never depends on them), and a full nth_element over n = 4096 values cost as much as a
-// pass over the keys. Deterministic: the sample is every ceil(n / kCutSample)-th index.
-constexpr Index kCutSample = 1024;
+// certificate never depends on them): a full nth_element over n = 4096 values cost as much as a pass
+// over the keys, and one over a 1024-value sample still 8 us (a sixth of a pass). With 256 values the
+// rank of a 1/16 cut has a standard error of ~25% of the pool size. Deterministic: the sample is every
+// ceil(n / kCutSample)-th index.
+constexpr Index kCutSample = 256;
 
 template <class Value>
 double approximate_cut(Index n, Index k, Value value, std::vector<double>& sample) {
@@ -712,22 +760,25 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
     const double* score = st.scores.data();
     const double* norm = knorm.data();
     auto nearness = [&](Index i) { return score[i] - 0.5 * norm[i] * norm[i]; };
-    std::vector<double> sample;
+    std::vector<double>& sample = st.ratio;  // scratch
     const double cut_s = pool_s > 0 ? approximate_cut(n, pool_s, [&](Index i) { return score[i]; }, sample) : kInf;
     const double cut_n =
         pool_n > 0 ? approximate_cut(n, pool_n, [&](Index i) { return score[i] >= cut_s ? -kInf : nearness(i); }, sample)
                    : kInf;
-    std::vector<Index> score_part, near_part;
-    st.is_survivor.assign(static_cast<std::size_t>(n), 0);
+    // Flags in a branch-free (vectorisable) loop, then one compaction scan over the ~1/8 that are set.
+    std::vector<Index>& score_part = st.score_part;
+    std::vector<Index>& near_part = st.near_part;
+    score_part.clear();
+    near_part.clear();
+    st.is_survivor.resize(static_cast<std::size_t>(n));
+    char* flag = st.is_survivor.data();
+    for (Index i = 0; i < n; ++i)
+      flag[i] = static_cast<char>((score[i] >= cut_s) | (score[i] - 0.5 * norm[i] * norm[i] >= cut_n));
     st.survivors.clear();
     for (Index i = 0; i < n; ++i) {
-      const bool by_score = score[i] >= cut_s, by_near = !by_score && nearness(i) >= cut_n;
-      if (by_score) score_part.push_back(i);
-      if (by_near) near_part.push_back(i);
-      if (by_score || by_near) {
-        st.survivors.push_back(i);
-        st.is_survivor[static_cast<std::size_t>(i)] = 1;
-      }
+      if (!flag[i]) continue;
+      st.survivors.push_back(i);
+      (score[i] >= cut_s ? score_part : near_part).push_back(i);
     }
     auto higher = [&](Index a, Index b) { return score[a] > score[b] || (score[a] == score[b] && a < b); };
     auto nearer = [&](Index a, Index b) {
@@ -778,19 +829,7 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
       QueryState& st = *active[a];
       const bool full = st.next_full;
       if (!full) {
-        // Rows are contiguous (row-major keys): one dot product per survivor, no gathered copy.
-        // The rows two survivors ahead are prefetched (a survivor row is 1 KiB at d = 128, away from
-        // the previous one, so the hardware prefetcher does not see it coming).
-        const std::size_t ns = st.survivors.size();
-        const Index stride = keys.outerStride();
-        for (std::size_t s = 0; s < ns; ++s) {
-          if (s + 2 < ns) {
-            const double* ahead = keys.data() + st.survivors[s + 2] * stride;
-            for (Index c = 0; c < keys.cols(); c += 8) __builtin_prefetch(ahead + c);
-          }
-          const Index i = st.survivors[s];
-          st.kr[i] = keys.row(i).dot(st.r.transpose());
-        }
+        dots_of_rows(keys, st.survivors, st.r.data(), st.kr.data());
         ++st.screened_passes;
       }
       const Pricing& pr = price(keys, knorm, st, full);
