@@ -61,6 +61,8 @@ const char* to_string(HullStatus status) {
 
 namespace {
 constexpr double kU = std::numeric_limits<double>::epsilon() / 2;
+constexpr double kFrankWolfeInflate = 1.0 + 32.0 * kU;  // rounding of the Frank-Wolfe bars' own evaluation
+constexpr double kLinearInflate = 1.0 + 64.0 * kU;      // the same for the linear certificate's bounds
 constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at d = 128: stays in L2, so
                                    // the norms of pass 1 re-read the block from cache, not memory)
 
@@ -71,6 +73,7 @@ struct Pricing {
   double xr = 0, xnorm = 0, rnorm = 0, dx = 0;
   bool screen_ok = true;  // every screened key proven lambda_i > 0 by the screening bound
   Index screened = 0;     // number of keys priced by the screening bound
+  double min_slack = kInf;  // full pricing: min_i (lambda_i + rho_i); >= 0 means no key is a violator
 };
 
 struct QueryState {
@@ -97,8 +100,8 @@ struct QueryState {
   Pricing pricing;                  // buffers of the last pricing, reused (no per-pass allocation)
   std::vector<double> ratio;        // set_reference's buffer (and the pool selection's sample)
   std::vector<Index> score_part, near_part;  // the pool selection's buffers
-  Vector lc_error;                  // linear_certificate's buffers
-  std::vector<char> in_corral;
+  std::vector<Index> corral_keys;   // certify's buffer (sorted global indices of the corral)
+  std::vector<Index> violators;     // the pricing loop's buffer
   HullProjection result;
   explicit QueryState(Index d) : mnp(d) {}
 
@@ -214,15 +217,14 @@ void scores_and_norms(const Eigen::Ref<const Matrix>& keys, Index start, Index l
   }
 }
 
-// out[i] = <k_i, v> for the listed rows i (scattered rows of the row-major keys), four at a time; the rows
-// eight ahead are prefetched (a row is 1 KiB at d = 128, away from the previous one, so the hardware
-// prefetcher does not see it coming).
-void dots_of_rows(const Eigen::Ref<const Matrix>& keys, const std::vector<Index>& rows, const double* v,
+// out[i] = <k_i, v> for the listed rows i (rows[0..count), scattered rows of the row-major keys), four at a
+// time; the rows eight ahead are prefetched (a row is 1 KiB at d = 128, away from the previous one, so the
+// hardware prefetcher does not see it coming).
+void dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
                   double* out) {
   const Index d = keys.cols();
   const Index stride = keys.outerStride();
   const double* base = keys.data();
-  const std::size_t count = rows.size();
   std::size_t s = 0;
   for (; s + 4 <= count; s += 4) {
     for (std::size_t a = s + 8; a < std::min(count, s + 12); ++a)
@@ -280,6 +282,34 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
       }
     }
     if (norms != nullptr) norms->segment(start, len) = block.rowwise().norm();
+  }
+}
+
+// Partial pricing pass: st.kr[i] = <k_i, st.r> for the survivors of each query (sorted key indices). With
+// several queries the keys are walked in blocks of kBlockRows rows and every query prices its survivors
+// inside the block while the block is in cache: the keys are read from memory once for the batch instead
+// of once per query (at n = 131072 the pools of a 32-query batch cover nearly every key, and reading
+// them query by query cost as much as a full pass per query). Blocks are independent (each output
+// entry written once), so results do not depend on the thread count.
+void survivor_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState*>& partial) {
+  if (partial.size() == 1) {
+    QueryState& st = *partial.front();
+    dots_of_rows(keys, st.survivors.data(), st.survivors.size(), st.r.data(), st.kr.data());
+    return;
+  }
+  Index rows = 0;
+  for (const QueryState* st : partial)
+    if (!st->survivors.empty()) rows = std::max(rows, st->survivors.back() + 1);
+  const Index blocks = (rows + kBlockRows - 1) / kBlockRows;
+#pragma omp parallel for schedule(static)
+  for (Index b = 0; b < blocks; ++b) {
+    const Index start = b * kBlockRows, stop = start + kBlockRows;
+    for (QueryState* st : partial) {
+      const auto first = std::lower_bound(st->survivors.begin(), st->survivors.end(), start);
+      const auto last = std::lower_bound(first, st->survivors.end(), stop);
+      dots_of_rows(keys, st->survivors.data() + (first - st->survivors.begin()), static_cast<std::size_t>(last - first),
+                   st->r.data(), st->kr.data());
+    }
   }
 }
 
@@ -355,9 +385,13 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     double* __restrict rho = pr.rho.data();
     double* __restrict dist = pr.dist.data();
     const double xr = pr.xr, xnorm = pr.xnorm, rnorm = pr.rnorm, dx = pr.dx;
-#pragma omp simd
-    for (Index i = 0; i < n; ++i)
+    double min_slack = kInf;
+#pragma omp simd reduction(min : min_slack)
+    for (Index i = 0; i < n; ++i) {
       price_key(xr, xnorm, rnorm, dx, qnorm, gd2, gd4, kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
+      min_slack = std::min(min_slack, lambda[i] + rho[i]);
+    }
+    pr.min_slack = min_slack;
     return pr;
   }
   for (Index i : st.survivors)
@@ -505,13 +539,13 @@ Vector face_weights(const Eigen::Ref<const Matrix>& keys, const QueryState& st, 
 // fails (duplicates or affinely dependent keys outside C whose multiplier is 0 up to rounding, a
 // near-singular G, a weight not proven positive) the Frank-Wolfe certificate is used as before.
 struct LinearCertificate {
-  bool valid = false;
-  double x_error = kInf;  // ||x - x*|| <= eta + dx (x* = x_A proven)
+  bool valid = false;     // the corral's conditions hold (every other key is checked by certify)
+  double eta = kInf;      // ||x~ - x_A|| <= eta
+  double x_error = kInf;  // ||x - x*|| <= eta + dx (once x* = x_A is proven)
 };
 
-// lambda_error (n) receives err_i of every key when the certificate is valid; in_corral is scratch.
-LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const QueryState& st, const Pricing& pr,
-                                     Vector& lambda_error, std::vector<char>& in_corral) {
+// The corral part of the linear certificate (everything above but the check of the keys outside C).
+LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const QueryState& st, const Pricing& pr) {
   LinearCertificate lc;
   const auto& corral = st.mnp.corral();
   const auto& w = st.mnp.weights();
@@ -519,7 +553,7 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
   const Index d = keys.cols();
   if (f == 0 || f > d + 1) return lc;
   const double up = kU / (1.0 - kU);
-  constexpr double inflate = 1.0 + 64.0 * kU;
+  constexpr double inflate = kLinearInflate;
   double wsum = 0;
   for (double ws : w) wsum += ws;
   const double w_rel = gamma(static_cast<double>(f) + 2.0);  // |omega_s - w_s| <= w_rel w_s (normalisation)
@@ -558,100 +592,123 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
   } else if (!(w[0] > 0)) {
     return lc;
   }
-  in_corral.assign(static_cast<std::size_t>(st.visible), 0);
-  for (Index s = 0; s < f; ++s)
-    in_corral[static_cast<std::size_t>(st.wset[static_cast<std::size_t>(corral[static_cast<std::size_t>(s)])])] = 1;
-  // Every key outside C: lambda_i(x_A) > 0 proven; every key of C: |l_i| within its bar (sanity).
-  lambda_error.resize(st.visible);
-  for (Index i = 0; i < st.visible; ++i) {
-    const double err = (pr.rho[i] + eta * (pr.dist[i] + pr.dx + eta) + eta * eta) * inflate;
-    if (in_corral[static_cast<std::size_t>(i)] ? !(std::abs(pr.lambda[i]) <= err) : !(pr.lambda[i] - err > 0))
-      return lc;
-    lambda_error[i] = err;
-  }
+  lc.eta = eta;
   lc.x_error = (eta + pr.dx) * inflate;
   lc.valid = true;
   return lc;
 }
 
-void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, const Pricing& pr,
-             int key_passes, const HullOptions&) {
+// Bars, face and Delta in one pass over the keys (certificates of the header comment and of
+// linear_certificate). Frank-Wolfe bar of key i: (rho_i + e (||r|| + dist_i + 2 dx) + 3 e^2)(1 + 32u);
+// with the linear certificate (lc non-null) also its bar (rho_i + eta (dist_i + dx + eta) + eta^2)(1 + 64u),
+// and the certificate must prove every key outside the corral (l_i - bar > 0) and bound every corral key
+// (|l_i| <= bar); the reported bar is the smaller of the two (both are rigorous). Returns false (and
+// leaves the outputs to a second call without lc) when the linear certificate fails on some key.
+struct Classification {
+  double face_hi = -kInf;  // largest hi_i over the face
+  Index worst_violation = -1;  // the most negative lambda among keys with hi_i < 0
+  double delta = kInf, delta_lo = kInf, delta_hi = kInf;
+  Index delta_key = -1;
+};
+
+bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, double e, const LinearCertificate* lc,
+              const std::vector<Index>& corral_keys, Vector& lambda_error, std::vector<Index>& face,
+              Classification& out) {
+  const Index n = st.visible;
+  const double rnorm = pr.rnorm, dx = pr.dx;
+  const double eta = lc != nullptr ? lc->eta : 0.0;
+  const double* __restrict rho = pr.rho.data();
+  const double* __restrict dist = pr.dist.data();
+  double* __restrict error = lambda_error.data();
+  auto next_corral = corral_keys.begin();
+  face.clear();
+  out = Classification{};
+  for (Index i = 0; i < n; ++i) {
+    const double l = lambda[i];
+    double err = (rho[i] + e * (rnorm + dist[i] + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate;
+    if (lc != nullptr) {
+      const double lc_err = (rho[i] + eta * (dist[i] + dx + eta) + eta * eta) * kLinearInflate;
+      const bool in_corral = next_corral != corral_keys.end() && *next_corral == i;
+      if (in_corral) ++next_corral;
+      if (in_corral ? !(std::abs(l) <= lc_err) : !(l - lc_err > 0)) return false;
+      err = std::min(err, lc_err);
+    }
+    error[i] = err;
+    const double lo = l - err, hi = l + err;
+    if (hi < 0 && (out.worst_violation < 0 || l < lambda[out.worst_violation])) out.worst_violation = i;
+    if (lo <= 0) {
+      face.push_back(i);
+      out.face_hi = std::max(out.face_hi, hi);
+    } else {
+      if (l < out.delta) {
+        out.delta = l;
+        out.delta_key = i;
+      }
+      out.delta_lo = std::min(out.delta_lo, lo);
+      out.delta_hi = std::min(out.delta_hi, hi);
+    }
+  }
+  return true;
+}
+
+void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, int key_passes) {
   HullProjection& res = st.result;
+  Pricing& pr = st.pricing;
   const Index n = st.visible;
   res.x = st.x;
   res.residual = st.r;
   res.residual_norm = pr.rnorm;
-  res.lambda = pr.lambda;
+  res.lambda.swap(pr.lambda);  // the pricing's multipliers become the result's (storage exchanged)
   res.key_passes = key_passes;
   res.screened_passes = st.screened_passes;
   res.screened_keys = pr.screened;
   res.major_iterations = st.mnp.major_iterations();
+  // Frank-Wolfe certificate: gb = max(0, max_i (rho_i - l_i)), e = sqrt(2 gb).
+  const double* __restrict rho = pr.rho.data();
+  const double* __restrict lam = res.lambda.data();
   double gb = 0;
-  for (Index i = 0; i < n; ++i) gb = std::max(gb, pr.rho[i] - pr.lambda[i]);
+#pragma omp simd reduction(max : gb)
+  for (Index i = 0; i < n; ++i) gb = std::max(gb, rho[i] - lam[i]);
   const double e = std::sqrt(2.0 * gb);
   res.fw_gap = gb;
-  res.x_error = (e + pr.dx) * (1.0 + 32.0 * kU);
+  res.x_error = (e + pr.dx) * kFrankWolfeInflate;
   res.lambda_error.resize(n);
-  for (Index i = 0; i < n; ++i)
-    res.lambda_error[i] =
-        (pr.rho[i] + e * (pr.rnorm + pr.dist[i] + 2.0 * pr.dx) + 3.0 * e * e) * (1.0 + 32.0 * kU);
   // The linear certificate, when it holds, proves x* and the face exactly with error bars linear in
   // the rounding; each bar is the smaller of the two (both are rigorous).
-  const LinearCertificate lc = st.iteration_limit ? LinearCertificate{}
-                                                  : linear_certificate(keys, st, pr, st.lc_error, st.in_corral);
-  res.linear_certificate = lc.valid;
-  if (lc.valid) {
-    res.x_error = std::min(res.x_error, lc.x_error);
-    res.lambda_error = res.lambda_error.cwiseMin(st.lc_error);
-  }
+  const LinearCertificate lc = st.iteration_limit ? LinearCertificate{} : linear_certificate(keys, st, pr);
+  std::vector<Index>& corral_keys = st.corral_keys;
+  corral_keys.clear();
+  for (Index s : st.mnp.corral()) corral_keys.push_back(st.wset[static_cast<std::size_t>(s)]);
+  std::sort(corral_keys.begin(), corral_keys.end());
+  Classification c;
+  res.linear_certificate =
+      lc.valid && classify(st, pr, res.lambda, e, &lc, corral_keys, res.lambda_error, res.face, c);
+  if (!res.linear_certificate) classify(st, pr, res.lambda, e, nullptr, corral_keys, res.lambda_error, res.face, c);
+  if (res.linear_certificate) res.x_error = std::min(res.x_error, lc.x_error);
 
-  res.face.clear();
   res.delta = res.delta_lo = res.delta_hi = kNaN;
-  if (pr.rnorm <= res.x_error) {
+  res.face_weights = face_weights(keys, st, res.face, knorm);
+  if (pr.rnorm <= res.x_error) {  // face = keys whose lambda is within its bar of 0 (the same rule)
     res.status = HullStatus::no_gap;
-    for (Index i = 0; i < n; ++i)
-      if (pr.lambda[i] - res.lambda_error[i] <= 0) res.face.push_back(i);
-    res.face_weights = face_weights(keys, st, res.face, knorm);
     res.message.clear();
     return;
   }
-  double face_hi = -kInf;
-  Index worst_violation = -1;
-  double delta = kInf, delta_lo = kInf, delta_hi = kInf;
-  Index delta_key = -1;
-  for (Index i = 0; i < n; ++i) {
-    const double lo = pr.lambda[i] - res.lambda_error[i];
-    const double hi = pr.lambda[i] + res.lambda_error[i];
-    if (hi < 0 && (worst_violation < 0 || pr.lambda[i] < pr.lambda[worst_violation])) worst_violation = i;
-    if (lo <= 0) {
-      res.face.push_back(i);
-      face_hi = std::max(face_hi, hi);
-    } else {
-      if (pr.lambda[i] < delta) {
-        delta = pr.lambda[i];
-        delta_key = i;
-      }
-      delta_lo = std::min(delta_lo, lo);
-      delta_hi = std::min(delta_hi, hi);
-    }
-  }
-  res.face_weights = face_weights(keys, st, res.face, knorm);
-  if (worst_violation >= 0) {
+  if (c.worst_violation >= 0) {
     res.status = HullStatus::unresolved;
     res.message = fmt::format("hull projection: key {} has lambda {:.3e} + error {:.3e} < 0: not optimal{}",
-                              worst_violation, pr.lambda[worst_violation], res.lambda_error[worst_violation],
+                              c.worst_violation, res.lambda[c.worst_violation], res.lambda_error[c.worst_violation],
                               st.iteration_limit ? " (iteration limit reached)" : "");
     return;
   }
-  if (delta_key < 0) {  // every key lies on the supporting hyperplane: no key outside F, no Delta
+  if (c.delta_key < 0) {  // every key lies on the supporting hyperplane: no key outside F, no Delta
     res.status = HullStatus::certified;
     res.message.clear();
     return;
   }
-  res.delta = delta;
-  res.delta_lo = delta_lo;
-  res.delta_hi = delta_hi;
-  if (face_hi < delta_lo || lc.valid) {  // separated, or the face proven exactly (linear certificate)
+  res.delta = c.delta;
+  res.delta_lo = c.delta_lo;
+  res.delta_hi = c.delta_hi;
+  if (c.face_hi < c.delta_lo || res.linear_certificate) {  // separated, or the face proven exactly
     res.status = HullStatus::certified;
     res.message.clear();
   } else {
@@ -659,7 +716,7 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
     res.message = fmt::format(
         "hull projection: face not separated: face multipliers reach {:.3e}, outside multipliers start at "
         "{:.3e} (key {}, lambda {:.3e})",
-        face_hi, delta_lo, delta_key, delta);
+        c.face_hi, c.delta_lo, c.delta_key, c.delta);
   }
 }
 
@@ -810,7 +867,7 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
       assemble_point(keys, st);
     }
     // Pricing pass: t_i = <k_i, r>, over every key for the queries that need a full pass, over the
-    // gathered survivors for the others (screening).
+    // survivors (candidate pool or screening) for the others.
     columns.clear();
     outputs.clear();
     std::vector<QueryState*> full_pass;
@@ -824,20 +881,25 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
       key_pass(keys, full_pass, columns, outputs, nullptr);
       for (auto* st : full_pass) ++st->full_passes;
     }
+    std::vector<QueryState*> partial_pass;
+    for (auto* st : active)
+      if (!st->next_full) partial_pass.push_back(st);
+    if (!partial_pass.empty()) {
+      survivor_pass(keys, partial_pass);
+      for (auto* st : partial_pass) ++st->screened_passes;
+    }
 #pragma omp parallel for schedule(dynamic) if (active.size() > 1)
     for (std::size_t a = 0; a < active.size(); ++a) {
       QueryState& st = *active[a];
       const bool full = st.next_full;
-      if (!full) {
-        dots_of_rows(keys, st.survivors, st.r.data(), st.kr.data());
-        ++st.screened_passes;
-      }
       const Pricing& pr = price(keys, knorm, st, full);
       // Violators outside W, most violated first (ties by index). Screened keys are proven > 0.
-      std::vector<Index> violators;
+      std::vector<Index>& violators = st.violators;
+      violators.clear();
       if (full) {
-        for (Index i = 0; i < st.visible; ++i)
-          if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) violators.push_back(i);
+        if (pr.min_slack < 0)  // some lambda_i < -rho_i (else no key can be a violator: skip the scan)
+          for (Index i = 0; i < st.visible; ++i)
+            if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) violators.push_back(i);
       } else {
         for (Index i : st.survivors)
           if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) violators.push_back(i);
@@ -852,7 +914,7 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
           continue;
         }
       } else if (violators.empty() || st.iteration_limit) {
-        certify(keys, knorm, st, pr, st.full_passes, options);
+        certify(keys, knorm, st, st.full_passes);
         st.active = false;
         continue;
       }
