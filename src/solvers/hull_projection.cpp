@@ -37,6 +37,7 @@
 #include "solvers/hull_projection.hpp"
 
 #include "core/error.hpp"
+#include "solvers/key_dots.hpp"
 #include "solvers/min_norm_point.hpp"
 
 #include <Eigen/QR>
@@ -152,92 +153,6 @@ StateCache& state_cache() {
   return cache;
 }
 
-// Four dot products <row_t, v> (and, with norms2 non-null, the squared row norms) with independent
-// accumulators, which `omp simd` may vectorise (the sums are then formed in another order; the rounding
-// bounds of the header hold for any order). A row-at-a-time loop of Eigen dot products ran at 2.5x the
-// time of a gemv pass on cache-resident keys (n = 4096, d = 128): one accumulator chain is latency-bound.
-inline void dot4(const double* r0, const double* r1, const double* r2, const double* r3, const double* v, Index d,
-                 double* dots, double* norms2) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  if (norms2 == nullptr) {
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-    for (Index j = 0; j < d; ++j) {
-      const double vj = v[j];
-      s0 += r0[j] * vj;
-      s1 += r1[j] * vj;
-      s2 += r2[j] * vj;
-      s3 += r3[j] * vj;
-    }
-  } else {
-    double n0 = 0, n1 = 0, n2 = 0, n3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
-    for (Index j = 0; j < d; ++j) {
-      const double vj = v[j];
-      s0 += r0[j] * vj;
-      s1 += r1[j] * vj;
-      s2 += r2[j] * vj;
-      s3 += r3[j] * vj;
-      n0 += r0[j] * r0[j];
-      n1 += r1[j] * r1[j];
-      n2 += r2[j] * r2[j];
-      n3 += r3[j] * r3[j];
-    }
-    norms2[0] = n0;
-    norms2[1] = n1;
-    norms2[2] = n2;
-    norms2[3] = n3;
-  }
-  dots[0] = s0;
-  dots[1] = s1;
-  dots[2] = s2;
-  dots[3] = s3;
-}
-
-// Rows [start, start + len) of the keys: scores[i] = <k_i, q> for i < stop and norms[i] = ||k_i|| for all,
-// each row read once (dot4 with norms: 1.5x the time of a gemv pass on cache-resident keys).
-void scores_and_norms(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* q,
-                      double* scores, double* norms) {
-  const Index d = keys.cols();
-  const Index stride = keys.outerStride();
-  const double* base = keys.data() + start * stride;
-  Index i = 0;
-  for (; i + 4 <= len; i += 4) {
-    const double* r0 = base + i * stride;
-    double s[4], n2s[4];
-    dot4(r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride, q, d, s, n2s);
-    for (Index t = 0; t < 4; ++t) {
-      if (i + t < stop) scores[i + t] = s[t];
-      norms[i + t] = std::sqrt(n2s[t]);
-    }
-  }
-  for (; i < len; ++i) {
-    const Eigen::Map<const Vector> row(base + i * stride, d);
-    if (i < stop) scores[i] = row.dot(Eigen::Map<const Vector>(q, d));
-    norms[i] = row.norm();
-  }
-}
-
-// out[i] = <k_i, v> for the listed rows i (rows[0..count), scattered rows of the row-major keys), four at a
-// time; the rows eight ahead are prefetched (a row is 1 KiB at d = 128, away from the previous one, so the
-// hardware prefetcher does not see it coming).
-void dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
-                  double* out) {
-  const Index d = keys.cols();
-  const Index stride = keys.outerStride();
-  const double* base = keys.data();
-  std::size_t s = 0;
-  for (; s + 4 <= count; s += 4) {
-    for (std::size_t a = s + 8; a < std::min(count, s + 12); ++a)
-      for (Index c = 0; c < d; c += 8) __builtin_prefetch(base + rows[a] * stride + c);
-    double dots[4];
-    dot4(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
-         base + rows[s + 3] * stride, v, d, dots, nullptr);
-    for (std::size_t t = 0; t < 4; ++t) out[rows[s + t]] = dots[t];
-  }
-  for (; s < count; ++s)
-    out[rows[s]] = Eigen::Map<const Vector>(base + rows[s] * stride, d).dot(Eigen::Map<const Vector>(v, d));
-}
-
 // One pass over the keys for the active queries: out_j[i] = <k_i, column_j> for i < visible_j.
 // Blocks of rows are independent (OpenMP over blocks, each output entry written once), so results do
 // not depend on the thread count. With `norms` non-null the row norms are computed in the same pass.
@@ -253,6 +168,8 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   for (std::size_t c = 0; c < order.size(); ++c) cols.col(static_cast<Index>(c)) = *columns[order[c]];
   const Index rows = order.empty() ? 0 : active[order[0]]->visible;
   const Index blocks = (rows + kBlockRows - 1) / kBlockRows;
+  // Keys that stream from memory: single-query passes prefetch (key_dots).
+  const bool streaming = keys_stream_from_memory(keys, rows);
   // Threads only for a batch: a single query's pass is one gemv, and an OpenMP region on a loaded
   // machine costs more than it saves.
 #pragma omp parallel for schedule(static) if (order.size() > 1)
@@ -263,13 +180,14 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
       ++ncols;
     const auto block = keys.middleRows(start, len);
-    if (ncols == 1 && norms != nullptr) {  // one read of each row: score and norm together
+    if (ncols == 1 && (norms != nullptr || streaming)) {  // one read of each row: score and norm together
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
-      scores_and_norms(keys, start, len, stop, cols.col(0).data(), out.data() + start, norms->data() + start);
+      key_dots(keys, start, len, stop, cols.col(0).data(), out.data() + start,
+                    norms != nullptr ? norms->data() + start : nullptr, streaming);
       continue;
     }
-    if (ncols == 1) {
+    if (ncols == 1) {  // cache-resident keys: Eigen's gemv
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
       out.segment(start, stop).noalias() = block.topRows(stop) * cols.col(0);
@@ -294,7 +212,7 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
 void survivor_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState*>& partial) {
   if (partial.size() == 1) {
     QueryState& st = *partial.front();
-    dots_of_rows(keys, st.survivors.data(), st.survivors.size(), st.r.data(), st.kr.data());
+    key_dots_of_rows(keys, st.survivors.data(), st.survivors.size(), st.r.data(), st.kr.data());
     return;
   }
   Index rows = 0;
@@ -307,7 +225,7 @@ void survivor_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<Query
     for (QueryState* st : partial) {
       const auto first = std::lower_bound(st->survivors.begin(), st->survivors.end(), start);
       const auto last = std::lower_bound(first, st->survivors.end(), stop);
-      dots_of_rows(keys, st->survivors.data() + (first - st->survivors.begin()), static_cast<std::size_t>(last - first),
+      key_dots_of_rows(keys, st->survivors.data() + (first - st->survivors.begin()), static_cast<std::size_t>(last - first),
                    st->r.data(), st->kr.data());
     }
   }

@@ -1,0 +1,116 @@
+#include "solvers/key_dots.hpp"
+
+#include "core/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace vashista {
+
+namespace {
+
+constexpr Index kPrefetchRows = 32;                          // rows ahead prefetched (32 KiB at d = 128)
+constexpr std::size_t kStreamingBytes = std::size_t{8} << 20;  // keys larger than this stream from memory
+
+// Four dot products <row_t, v> (and, with norms2 non-null, the squared row norms) with independent
+// accumulators, which `omp simd` may vectorise (the sums are then formed in another order; the rounding
+// bounds of the header hold for any order). A row-at-a-time loop of Eigen dot products ran at 2.5x the
+// time of a gemv pass on cache-resident keys (n = 4096, d = 128): one accumulator chain is latency-bound.
+void dot4(const double* r0, const double* r1, const double* r2, const double* r3, const double* v, Index d,
+                 double* dots, double* norms2) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  if (norms2 == nullptr) {
+#pragma omp simd reduction(+ : s0, s1, s2, s3)
+    for (Index j = 0; j < d; ++j) {
+      const double vj = v[j];
+      s0 += r0[j] * vj;
+      s1 += r1[j] * vj;
+      s2 += r2[j] * vj;
+      s3 += r3[j] * vj;
+    }
+  } else {
+    double n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
+    for (Index j = 0; j < d; ++j) {
+      const double vj = v[j];
+      s0 += r0[j] * vj;
+      s1 += r1[j] * vj;
+      s2 += r2[j] * vj;
+      s3 += r3[j] * vj;
+      n0 += r0[j] * r0[j];
+      n1 += r1[j] * r1[j];
+      n2 += r2[j] * r2[j];
+      n3 += r3[j] * r3[j];
+    }
+    norms2[0] = n0;
+    norms2[1] = n1;
+    norms2[2] = n2;
+    norms2[3] = n3;
+  }
+  dots[0] = s0;
+  dots[1] = s1;
+  dots[2] = s2;
+  dots[3] = s3;
+}
+
+}  // namespace
+
+// With norms, 1.5x the time of a gemv pass on cache-resident keys (twice the arithmetic).
+void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* v,
+                   double* out, double* norms, bool prefetch) {
+  const Index d = keys.cols();
+  const Index stride = keys.outerStride();
+  const double* base = keys.data() + start * stride;
+  const Index rows = norms != nullptr ? len : stop;
+  Index i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const double* r0 = base + i * stride;
+    if (prefetch)  // prefetching an address past the keys is harmless (no fault)
+      for (Index c = 0; c < 4 * stride; c += 8) __builtin_prefetch(r0 + kPrefetchRows * stride + c);
+    double s[4], n2s[4];
+    dot4(r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride, v, d, s, norms != nullptr ? n2s : nullptr);
+    for (Index t = 0; t < 4; ++t) {
+      if (i + t < stop) out[i + t] = s[t];
+      if (norms != nullptr) norms[i + t] = std::sqrt(n2s[t]);
+    }
+  }
+  for (; i < rows; ++i) {
+    const Eigen::Map<const Vector> row(base + i * stride, d);
+    if (i < stop) out[i] = row.dot(Eigen::Map<const Vector>(v, d));
+    if (norms != nullptr) norms[i] = row.norm();
+  }
+}
+
+// The rows eight ahead are prefetched (a row is 1 KiB at d = 128, away from the previous one, so the
+// hardware prefetcher does not see it coming).
+void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
+                  double* out) {
+  const Index d = keys.cols();
+  const Index stride = keys.outerStride();
+  const double* base = keys.data();
+  std::size_t s = 0;
+  for (; s + 4 <= count; s += 4) {
+    for (std::size_t a = s + 8; a < std::min(count, s + 12); ++a)
+      for (Index c = 0; c < d; c += 8) __builtin_prefetch(base + rows[a] * stride + c);
+    double dots[4];
+    dot4(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
+         base + rows[s + 3] * stride, v, d, dots, nullptr);
+    for (std::size_t t = 0; t < 4; ++t) out[rows[s + t]] = dots[t];
+  }
+  for (; s < count; ++s)
+    out[rows[s]] = Eigen::Map<const Vector>(base + rows[s] * stride, d).dot(Eigen::Map<const Vector>(v, d));
+}
+
+bool keys_stream_from_memory(const Eigen::Ref<const Matrix>& keys, Index rows) {
+  return static_cast<double>(rows) * static_cast<double>(keys.outerStride()) * sizeof(double) >
+         static_cast<double>(kStreamingBytes);
+}
+
+void key_pass_dots(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& v, Eigen::Ref<Vector> out) {
+  const Index n = keys.rows();
+  VASHISTA_CHECK(v.size() == keys.cols() && out.size() == n, ErrorKind::bad_input,
+                 "key_pass_dots: sizes {} x {}, v {}, out {} do not match", n, keys.cols(), v.size(), out.size());
+  key_dots(keys, 0, n, n, v.data(), out.data(), nullptr, keys_stream_from_memory(keys, n));
+}
+
+}  // namespace vashista

@@ -1,0 +1,103 @@
+// Kernels of the passes over K (solvers/key_dots.hpp): every dot product and norm within the rounding
+// bound gamma_d ||k|| ||v|| of the exact value (long double reference), on ranges whose lengths are not
+// multiples of four, strided keys (a block of a wider matrix), scattered row lists, and with the software
+// prefetch on and off (which must not change a single bit).
+#include "solvers/key_dots.hpp"
+
+#include "core/error.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+using namespace vashista;
+
+namespace {
+
+double gamma_bound(Index d) {
+  const double u = std::numeric_limits<double>::epsilon() / 2;
+  return static_cast<double>(d) * u / (1.0 - static_cast<double>(d) * u);
+}
+
+long double exact_dot(const Eigen::Ref<const Matrix>& keys, Index i, const Vector& v) {
+  long double sum = 0;
+  for (Index j = 0; j < keys.cols(); ++j) sum += static_cast<long double>(keys(i, j)) * v[j];
+  return sum;
+}
+
+}  // namespace
+
+TEST_CASE("key_dots: dots and norms within gamma_d ||k|| ||v|| on ranges, strides and prefetch settings") {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal;
+  for (Index d : {Index{1}, Index{3}, Index{8}, Index{128}, Index{131}}) {
+    const Index n = 23;
+    const Matrix wide = Matrix::NullaryExpr(n, d + 5, [&](Index, Index) { return normal(rng); });
+    const Eigen::Ref<const Matrix> keys = wide.leftCols(d);  // outer stride d + 5
+    REQUIRE(keys.outerStride() == d + 5);
+    const Vector v = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+    for (Index start : {Index{0}, Index{1}, Index{5}}) {
+      for (Index len : {Index{0}, Index{1}, Index{4}, Index{7}, 18 - start}) {
+        for (Index stop : {Index{0}, len / 2, len}) {
+          std::vector<double> out(static_cast<std::size_t>(len) + 1, -7.0), norms(static_cast<std::size_t>(len) + 1, -7.0);
+          std::vector<double> out_p = out, norms_p = norms, out_nn = out;
+          key_dots(keys, start, len, stop, v.data(), out.data(), norms.data(), false);
+          key_dots(keys, start, len, stop, v.data(), out_p.data(), norms_p.data(), true);
+          key_dots(keys, start, len, stop, v.data(), out_nn.data(), nullptr, false);
+          CHECK(out == out_p);      // prefetching changes no bit
+          CHECK(norms == norms_p);
+          for (Index i = 0; i < len; ++i) {
+            const auto k = static_cast<std::size_t>(i);
+            const double kn = keys.row(start + i).norm();
+            CHECK(std::abs(norms[k] - kn) <= 4 * gamma_bound(d) * kn);
+            if (i < stop) {
+              const double bound = gamma_bound(d) * kn * v.norm();
+              CHECK(std::abs(static_cast<long double>(out[k]) - exact_dot(keys, start + i, v)) <= bound);
+              CHECK(std::abs(static_cast<long double>(out_nn[k]) - exact_dot(keys, start + i, v)) <= bound);
+            } else {
+              CHECK(out[k] == -7.0);  // rows at or beyond stop are not written
+              CHECK(out_nn[k] == -7.0);
+            }
+          }
+          CHECK(out[static_cast<std::size_t>(len)] == -7.0);    // nothing past the range
+          CHECK(norms[static_cast<std::size_t>(len)] == -7.0);
+        }
+      }
+    }
+    // Scattered rows: only the listed entries are written.
+    const std::vector<Index> rows = {0, 2, 3, 9, 10, 11, 17, 22, 5};
+    std::vector<double> out(static_cast<std::size_t>(n), -7.0);
+    key_dots_of_rows(keys, rows.data(), rows.size(), v.data(), out.data());
+    for (Index i = 0; i < n; ++i) {
+      const bool listed = std::find(rows.begin(), rows.end(), i) != rows.end();
+      if (listed) {
+        CHECK(std::abs(static_cast<long double>(out[static_cast<std::size_t>(i)]) - exact_dot(keys, i, v)) <=
+              gamma_bound(d) * keys.row(i).norm() * v.norm());
+      } else {
+        CHECK(out[static_cast<std::size_t>(i)] == -7.0);
+      }
+    }
+  }
+}
+
+TEST_CASE("key_pass_dots: the whole pass, the streaming threshold and size errors") {
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal;
+  const Matrix keys = Matrix::NullaryExpr(37, 16, [&](Index, Index) { return normal(rng); });
+  const Vector v = Vector::NullaryExpr(16, [&](Index) { return normal(rng); });
+  Vector out(37);
+  key_pass_dots(keys, v, out);
+  const Vector reference = keys * v;
+  for (Index i = 0; i < 37; ++i)
+    CHECK(std::abs(out[i] - reference[i]) <= 2 * gamma_bound(16) * keys.row(i).norm() * v.norm());
+  Vector wrong(36);
+  CHECK_THROWS_AS(key_pass_dots(keys, v, wrong), Error);
+  // 8 MiB is the threshold: 8192 rows of d = 128 doubles are exactly 8 MiB (cache-resident), one more streams.
+  const Matrix tall = Matrix::Zero(8193, 128);
+  CHECK_FALSE(keys_stream_from_memory(tall, 8192));
+  CHECK(keys_stream_from_memory(tall, 8193));
+}
