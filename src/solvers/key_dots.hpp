@@ -25,8 +25,11 @@ void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, s
 
 /// True when the first `rows` keys are too large to stay in cache between passes (more than 8 MiB): a
 /// pass then streams them from memory, and key_dots prefetches. On the development box (2-core AMD
-/// EPYC VM) the prefetching pass read n = 131072, d = 128 keys in 0.78x the time of an Eigen gemv pass
-/// (6.6 vs 8.5 ms), while on cache-resident keys the prefetch instructions only cost time.
+/// EPYC VM, 1 MiB L2 per core, 32 MiB L3 shared with other tenants) the prefetching pass read n = 131072,
+/// d = 128 keys in 0.7x the time of an Eigen gemv pass (5.8 vs 8.2 ms) and 16 MiB of keys in 0.4x when
+/// the L3 did not hold them (320 vs 812 us) but 1.1x when it did (290 vs 260 us); on keys that fit in L2
+/// the prefetch instructions only cost time. (sysconf(_SC_LEVEL3_CACHE_SIZE) is no guide: it reported
+/// 384 MiB there, the whole host's L3.)
 bool keys_stream_from_memory(const Eigen::Ref<const Matrix>& keys, Index rows);
 
 /// One whole pass out = K v with key_dots (prefetching when keys_stream_from_memory): the library's own

@@ -96,8 +96,9 @@ TEST_CASE("key_pass_dots: the whole pass, the streaming threshold and size error
     CHECK(std::abs(out[i] - reference[i]) <= 2 * gamma_bound(16) * keys.row(i).norm() * v.norm());
   Vector wrong(36);
   CHECK_THROWS_AS(key_pass_dots(keys, v, wrong), Error);
-  // 8 MiB is the threshold: 8192 rows of d = 128 doubles are exactly 8 MiB (cache-resident), one more streams.
-  const Matrix tall = Matrix::Zero(8193, 128);
-  CHECK_FALSE(keys_stream_from_memory(tall, 8192));
-  CHECK(keys_stream_from_memory(tall, 8193));
+  // The threshold is 8 MiB: a few rows never stream, 4 GiB always.
+  const Matrix tall = Matrix::Zero(64, 128);
+  CHECK_FALSE(keys_stream_from_memory(tall, 64));
+  const Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> huge(tall.data(), 64, 128, Eigen::OuterStride<>(Index{1} << 23));
+  CHECK(keys_stream_from_memory(huge, 64));  // 64 rows 64 MiB apart: 4 GiB of keys
 }
