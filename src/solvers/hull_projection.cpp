@@ -170,8 +170,8 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   const Index blocks = (rows + kBlockRows - 1) / kBlockRows;
   // Keys that stream from memory: single-query passes prefetch (key_dots).
   const bool streaming = keys_stream_from_memory(keys, rows);
-  // Threads only for a batch: a single query's pass is one gemv, and an OpenMP region on a loaded
-  // machine costs more than it saves.
+  // Threads only for a batch: a single query's pass is one gemv or key_dots sweep, and an OpenMP region
+  // on a loaded machine costs more than it saves.
 #pragma omp parallel for schedule(static) if (order.size() > 1)
   for (Index b = 0; b < blocks; ++b) {
     const Index start = b * kBlockRows;
