@@ -12,45 +12,38 @@ namespace {
 constexpr Index kPrefetchRows = 32;                          // rows ahead prefetched (32 KiB at d = 128)
 constexpr std::size_t kStreamingBytes = std::size_t{8} << 20;  // keys larger than this stream from memory
 
-// Four dot products <row_t, v> (and, with norms2 non-null, the squared row norms) with independent
-// accumulators, which `omp simd` may vectorise (the sums are then formed in another order; the rounding
-// bounds of the header hold for any order). A row-at-a-time loop of Eigen dot products ran at 2.5x the
-// time of a gemv pass on cache-resident keys (n = 4096, d = 128): one accumulator chain is latency-bound.
+// Four dot products <row_t, v> (and, with kNorms, the squared row norms) with independent accumulators,
+// which `omp simd` may vectorise (the sums are then formed in another order; the rounding bounds of the
+// header hold for any order). A row-at-a-time loop of Eigen dot products ran at 2.5x the time of a gemv
+// pass on cache-resident keys (n = 4096, d = 128): one accumulator chain is latency-bound.
+template <bool kNorms>
 void dot4(const double* r0, const double* r1, const double* r2, const double* r3, const double* v, Index d,
-                 double* dots, double* norms2) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  if (norms2 == nullptr) {
-#pragma omp simd reduction(+ : s0, s1, s2, s3)
-    for (Index j = 0; j < d; ++j) {
-      const double vj = v[j];
-      s0 += r0[j] * vj;
-      s1 += r1[j] * vj;
-      s2 += r2[j] * vj;
-      s3 += r3[j] * vj;
-    }
-  } else {
-    double n0 = 0, n1 = 0, n2 = 0, n3 = 0;
+          double* dots, double* norms2) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0;
 #pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
-    for (Index j = 0; j < d; ++j) {
-      const double vj = v[j];
-      s0 += r0[j] * vj;
-      s1 += r1[j] * vj;
-      s2 += r2[j] * vj;
-      s3 += r3[j] * vj;
+  for (Index j = 0; j < d; ++j) {
+    const double vj = v[j];
+    s0 += r0[j] * vj;
+    s1 += r1[j] * vj;
+    s2 += r2[j] * vj;
+    s3 += r3[j] * vj;
+    if constexpr (kNorms) {
       n0 += r0[j] * r0[j];
       n1 += r1[j] * r1[j];
       n2 += r2[j] * r2[j];
       n3 += r3[j] * r3[j];
     }
-    norms2[0] = n0;
-    norms2[1] = n1;
-    norms2[2] = n2;
-    norms2[3] = n3;
   }
   dots[0] = s0;
   dots[1] = s1;
   dots[2] = s2;
   dots[3] = s3;
+  if constexpr (kNorms) {
+    norms2[0] = n0;
+    norms2[1] = n1;
+    norms2[2] = n2;
+    norms2[3] = n3;
+  }
 }
 
 }  // namespace
@@ -68,7 +61,10 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
     if (prefetch)  // prefetching an address past the keys is harmless (no fault)
       for (Index c = 0; c < 4 * stride; c += 8) __builtin_prefetch(r0 + kPrefetchRows * stride + c);
     double s[4], n2s[4];
-    dot4(r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride, v, d, s, norms != nullptr ? n2s : nullptr);
+    if (norms != nullptr)
+      dot4<true>(r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride, v, d, s, n2s);
+    else
+      dot4<false>(r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride, v, d, s, nullptr);
     for (Index t = 0; t < 4; ++t) {
       if (i + t < stop) out[i + t] = s[t];
       if (norms != nullptr) norms[i + t] = std::sqrt(n2s[t]);
@@ -93,8 +89,8 @@ void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, s
     for (std::size_t a = s + 8; a < std::min(count, s + 12); ++a)
       for (Index c = 0; c < d; c += 8) __builtin_prefetch(base + rows[a] * stride + c);
     double dots[4];
-    dot4(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
-         base + rows[s + 3] * stride, v, d, dots, nullptr);
+    dot4<false>(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
+                base + rows[s + 3] * stride, v, d, dots, nullptr);
     for (std::size_t t = 0; t < 4; ++t) out[rows[s + t]] = dots[t];
   }
   for (; s < count; ++s)
