@@ -180,11 +180,12 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
       ++ncols;
     const auto block = keys.middleRows(start, len);
-    if (ncols == 1 && (norms != nullptr || streaming)) {  // one read of each row: score and norm together
+    if (ncols == 1 && (norms != nullptr || streaming)) {  // key_dots: pass 1 reads each row once for score
+                                                          // and norm; a streaming pass prefetches
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
       key_dots(keys, start, len, stop, cols.col(0).data(), out.data() + start,
-                    norms != nullptr ? norms->data() + start : nullptr, streaming);
+               norms != nullptr ? norms->data() + start : nullptr, streaming);
       continue;
     }
     if (ncols == 1) {  // cache-resident keys: Eigen's gemv
@@ -225,8 +226,8 @@ void survivor_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<Query
     for (QueryState* st : partial) {
       const auto first = std::lower_bound(st->survivors.begin(), st->survivors.end(), start);
       const auto last = std::lower_bound(first, st->survivors.end(), stop);
-      key_dots_of_rows(keys, st->survivors.data() + (first - st->survivors.begin()), static_cast<std::size_t>(last - first),
-                   st->r.data(), st->kr.data());
+      key_dots_of_rows(keys, st->survivors.data() + (first - st->survivors.begin()),
+                       static_cast<std::size_t>(last - first), st->r.data(), st->kr.data());
     }
   }
 }
@@ -516,12 +517,7 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
   return lc;
 }
 
-// Bars, face and Delta in one pass over the keys (certificates of the header comment and of
-// linear_certificate). Frank-Wolfe bar of key i: (rho_i + e (||r|| + dist_i + 2 dx) + 3 e^2)(1 + 32u);
-// with the linear certificate (lc non-null) also its bar (rho_i + eta (dist_i + dx + eta) + eta^2)(1 + 64u),
-// and the certificate must prove every key outside the corral (l_i - bar > 0) and bound every corral key
-// (|l_i| <= bar); the reported bar is the smaller of the two (both are rigorous). Returns false (and
-// leaves the outputs to a second call without lc) when the linear certificate fails on some key.
+// What classify finds besides the bars and the face.
 struct Classification {
   double face_hi = -kInf;  // largest hi_i over the face
   Index worst_violation = -1;  // the most negative lambda among keys with hi_i < 0
@@ -529,6 +525,12 @@ struct Classification {
   Index delta_key = -1;
 };
 
+// Bars, face and Delta in one pass over the keys (certificates of the header comment and of
+// linear_certificate). Frank-Wolfe bar of key i: (rho_i + e (||r|| + dist_i + 2 dx) + 3 e^2)(1 + 32u);
+// with the linear certificate (lc non-null) also its bar (rho_i + eta (dist_i + dx + eta) + eta^2)(1 + 64u),
+// and the certificate must prove every key outside the corral (l_i - bar > 0) and bound every corral key
+// (|l_i| <= bar); the reported bar is the smaller of the two (both are rigorous). Returns false (and
+// leaves the outputs to a second call without lc) when the linear certificate fails on some key.
 bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, double e, const LinearCertificate* lc,
               const std::vector<Index>& corral_keys, Vector& lambda_error, std::vector<Index>& face,
               Classification& out) {
@@ -748,7 +750,7 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
     st.is_survivor.resize(static_cast<std::size_t>(n));
     char* flag = st.is_survivor.data();
     for (Index i = 0; i < n; ++i)
-      flag[i] = static_cast<char>((score[i] >= cut_s) | (score[i] - 0.5 * norm[i] * norm[i] >= cut_n));
+      flag[i] = static_cast<char>((score[i] >= cut_s) | (nearness(i) >= cut_n));
     st.survivors.clear();
     for (Index i = 0; i < n; ++i) {
       if (!flag[i]) continue;

@@ -50,7 +50,7 @@ void dot4(const double* r0, const double* r1, const double* r2, const double* r3
 
 // With norms, 1.5x the time of a gemv pass on cache-resident keys (twice the arithmetic).
 void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* v,
-                   double* out, double* norms, bool prefetch) {
+              double* out, double* norms, bool prefetch) {
   const Index d = keys.cols();
   const Index stride = keys.outerStride();
   const double* base = keys.data() + start * stride;
@@ -80,7 +80,7 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
 // The rows eight ahead are prefetched (a row is 1 KiB at d = 128, away from the previous one, so the
 // hardware prefetcher does not see it coming).
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
-                  double* out) {
+                      double* out) {
   const Index d = keys.cols();
   const Index stride = keys.outerStride();
   const double* base = keys.data();
