@@ -67,6 +67,8 @@ constexpr double kLinearInflate = 1.0 + 64.0 * kU;      // the same for the line
 constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at d = 128: stays in L2, so
                                    // the norms of pass 1 re-read the block from cache, not memory)
 
+constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
+
 double gamma(double k) { return k * kU / (1.0 - k * kU); }
 
 struct Pricing {
@@ -90,6 +92,7 @@ struct QueryState {
   bool iteration_limit = false;
   // Screening (see the header comment): reference point of the last full pricing pass and its values.
   bool next_full = true;            // the next pricing pass reads every key
+  bool axis_tried = false;          // query-axis screening failed once for this query: full passes from now
   bool screened = false;            // a reference exists and the survivors below are in use
   Vector ref_x;                     // x0
   double ref_dx = 0;                // rounding bound of x0 (dx of that pass)
@@ -103,6 +106,7 @@ struct QueryState {
   std::vector<Index> score_part, near_part;  // the pool selection's buffers
   std::vector<Index> corral_keys;   // certify's buffer (sorted global indices of the corral)
   std::vector<Index> violators;     // the pricing loop's buffer
+  std::vector<Index> axis_failed, merged;  // price_by_query_axis's buffers
   HullProjection result;
   explicit QueryState(Index d) : mnp(d) {}
 
@@ -122,6 +126,7 @@ struct QueryState {
     active = true;
     iteration_limit = false;
     next_full = true;
+    axis_tried = false;
     screened = false;
     ref_dx = 0;
     survivors.clear();
@@ -265,6 +270,112 @@ inline void price_key(double xr, double xnorm, double rnorm, double dx, double q
   rho = 2.0 * (gd2 * (xnorm + kn) * rnorm + kU * std::abs(l) + dx * (dist + rnorm) + dx * dx);
 }
 
+// Query-axis screening (docs/theory.md section 3): multipliers bounded from pass 1 alone, no pass over K.
+// For the stored x, a = <x, q> / ||q||^2, p = x - a q (p orthogonal to q) and P = I - q q^T / ||q||^2,
+// the identity (exact for any x)
+//   lambda_i(x) = <x - k_i, q - x> = <x, q - x> - (1 - a) s_i + <P k_i, p>,   s_i = <k_i, q>,
+// with |<P k_i, p>| <= ||P k_i|| ||p|| and ||P k_i||^2 = ||k_i||^2 - s_i^2 / ||q||^2 gives
+//   l_i = fl(<x, r> - (1 - a) s_i),   |l_i - lambda_i(x~)| <= rho_i :=
+//     [ PK_i PN + 16 g S_i^2 + 2u |l_i| + dx (dist_i + ||r|| + 2 dx) ] (1 + 16u),
+// where (g = gamma_{d+8}, every norm below an upper bound of the exact one, inflated by 1 + 2g):
+//   S_i = ||x|| + ||k_i|| + ||q|| bounds the rounding of <x, r>, of a (|a^ - a| <= 4g ||x|| / ||q||),
+//     of s_i (gamma_d ||k_i|| ||q||) and of the products: together <= 10 g S_i^2 + u |l_i|;
+//   PN = (||fl(x - a^ q)|| (1 + 2g) + 5 g ||x||)(1 + 4u) >= ||p||;
+//   PK_i = sqrt(max(0, ||k_i||^2 (1 + 8u) - s_lo^2 / ||q||^2 (1 - 8u)) (1 + 2u)) >= ||P k_i||, with
+//     s_lo = max(0, |s_i| - gamma_d ||k_i|| ||q||) <= |s_i|;
+//   dx, dist_i = (||x|| + ||k_i||)(1 + 4u) as in price_key (the exact hull point x~ is within dx of x).
+// A key is screened when l_i - rho_i > threshold, threshold = 2 min{l_j + rho_j : j exactly priced,
+// l_j - rho_j > 0} (0 without such a key): it is proven outside the face, and it cannot be the key of
+// Delta (its lower bound exceeds an exact key's upper bound), so Delta and its interval are those of
+// the exactly priced keys. The bound is tight when x is nearly parallel to q (p small: queries far
+// outside the hull); when a 256-key sample or the whole scan leaves more than 1/16 of the keys
+// unproven, it returns false and a full pass prices every key. The few unproven keys of a success are
+// priced exactly here (their rows only) and join the survivors.
+bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st,
+                         Pricing& pr) {
+  const Index n = st.visible;
+  const double qn2 = st.q.squaredNorm();
+  if (!(qn2 > 0)) return false;
+  const double g = gamma(static_cast<double>(keys.cols()) + 8.0);
+  const double gd = gamma(static_cast<double>(keys.cols()));
+  const double a = st.x.dot(st.q) / qn2;
+  const double pn_stored = (st.x - a * st.q).norm();
+  const double qn = std::sqrt(qn2) * (1.0 + 2.0 * g);
+  const double xn = pr.xnorm * (1.0 + 2.0 * g);
+  const double rn = pr.rnorm * (1.0 + 2.0 * g);
+  const double pn = (pn_stored * (1.0 + 2.0 * g) + 5.0 * g * xn) * (1.0 + 4.0 * kU);
+  const double inv_qn2 = 1.0 / (qn * qn);
+  const double one_minus_a = 1.0 - a, xr = pr.xr, dx = pr.dx;
+  const double shift = dx * (rn + 2.0 * dx);
+  // Threshold from the exactly priced keys (the survivors) clearly outside the face.
+  double exact_hi = kInf;
+  for (Index i : st.survivors)
+    if (pr.lambda[i] - pr.rho[i] > 0) exact_hi = std::min(exact_hi, pr.lambda[i] + pr.rho[i]);
+  const double threshold = std::isfinite(exact_hi) ? 2.0 * exact_hi : 0.0;
+  const double* __restrict score = st.scores.data();
+  const double* __restrict kn = knorm.data();
+  auto bound = [&](Index i, double& l, double& rho, double& dist) {
+    const double k = kn[i] * (1.0 + 2.0 * g);
+    const double s = score[i];
+    l = xr - one_minus_a * s;
+    const double scale = xn + k + qn;
+    const double s_lo = std::max(0.0, std::abs(s) - gd * k * qn);
+    const double pk = std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_lo * s_lo * inv_qn2 * (1.0 - 8.0 * kU)) *
+                                (1.0 + 2.0 * kU));
+    dist = (xn + k) * (1.0 + 4.0 * kU);
+    rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kU * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kU);
+  };
+  const char* __restrict surv = st.is_survivor.data();
+  const Index limit = std::max<Index>(8, n / 16);
+  // A strided sample first: most keys unproven (a query near the hull) costs ~256 evaluations only.
+  {
+    const Index stride = (n + kCutSample - 1) / kCutSample;
+    Index sampled = 0, unproven = 0;
+    for (Index i = 0; i < n; i += stride) {
+      if (surv[i]) continue;
+      double l, rho, dist;
+      bound(i, l, rho, dist);
+      ++sampled;
+      if (!(l - rho > threshold)) ++unproven;
+    }
+    if (unproven * 16 > std::max<Index>(sampled, 1)) return false;
+  }
+  double* __restrict lambda = pr.lambda.data();
+  double* __restrict rho_out = pr.rho.data();
+  double* __restrict dist_out = pr.dist.data();
+  Index unproven = 0;
+#pragma omp simd reduction(+ : unproven)
+  for (Index i = 0; i < n; ++i) {
+    double l, rho, dist;
+    bound(i, l, rho, dist);
+    const bool exact = surv[i] != 0;
+    lambda[i] = exact ? lambda[i] : l;
+    rho_out[i] = exact ? rho_out[i] : rho;
+    dist_out[i] = exact ? dist_out[i] : dist;
+    unproven += (!exact && !(l - rho > threshold)) ? 1 : 0;
+  }
+  if (unproven > limit) return false;
+  if (unproven > 0) {  // price these keys exactly now (x is unchanged) and keep them with the survivors
+    std::vector<Index>& failed = st.axis_failed;
+    failed.clear();
+    for (Index i = 0; i < n; ++i)
+      if (!surv[i] && !(lambda[i] - rho_out[i] > threshold)) failed.push_back(i);
+    key_dots_of_rows(keys, failed.data(), failed.size(), st.r.data(), st.kr.data());
+    const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
+                 gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
+    for (Index i : failed) {
+      price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], score[i], knorm[i], lambda[i], rho_out[i],
+                dist_out[i]);
+      st.is_survivor[static_cast<std::size_t>(i)] = 1;
+    }
+    st.merged.resize(st.survivors.size() + failed.size());
+    std::merge(st.survivors.begin(), st.survivors.end(), failed.begin(), failed.end(), st.merged.begin());
+    st.survivors.swap(st.merged);
+  }
+  pr.screened = n - static_cast<Index>(st.survivors.size());
+  return true;
+}
+
 // Pricing at the current x. full: every key from st.kr. Otherwise only the survivors are exact (st.kr
 // holds their t_i) and every other key is priced by the screening bound from the reference pass:
 //
@@ -281,7 +392,8 @@ inline void price_key(double xr, double xnorm, double rnorm, double dx, double q
 // These (l_i, rho_i, dist_i) enter the certificate exactly like a priced key's. A key is screened only
 // while l_i - rho_i > 0, i.e. lambda_i(X) > 0 is proven: a screened key is never a violator and never in
 // the true face; once some screened key loses that proof (x moved too far from x0), the next pass is full.
-const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full) {
+const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full,
+                     bool axis) {
   Pricing& pr = st.pricing;
   pr.screen_ok = true;
   pr.screened = 0;
@@ -316,8 +428,15 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   for (Index i : st.survivors)
     price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
               pr.rho[i], pr.dist[i]);
-  if (!st.screened) {  // candidate pool, no reference: the other keys are unknown, a full pass must come
+  if (!st.screened) {
+    // Candidate pool, no reference: once the pool has no violator, the query-axis bound may prove every
+    // other key from pass 1 (price_by_query_axis); otherwise (or after one failure) a full pass must come.
     pr.screen_ok = false;
+    if (!axis || st.axis_tried) return pr;
+    for (Index i : st.survivors)
+      if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) return pr;
+    pr.screen_ok = price_by_query_axis(keys, knorm, st, pr);
+    st.axis_tried = !pr.screen_ok;
     return pr;
   }
   const Vector diff = st.x - st.ref_x;
@@ -347,8 +466,6 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
 // over the keys, and one over a 1024-value sample still 8 us (a sixth of a pass). With 256 values the
 // rank of a 1/16 cut has a standard error of ~25% of the pool size. Deterministic: the sample is every
 // ceil(n / kCutSample)-th index.
-constexpr Index kCutSample = 256;
-
 template <class Value>
 double approximate_cut(Index n, Index k, Value value, std::vector<double>& sample) {
   const Index stride = (n + kCutSample - 1) / kCutSample;
@@ -783,7 +900,8 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
       const int left = std::max(0, options.max_major_iterations - st.mnp.major_iterations());
       // The final Householder polish only where this x can be certified: before a full pass or with a
       // screening reference (a pool-stage x only selects violators; the next solve polishes).
-      if (!st.mnp.solve(0, left, st.next_full || st.screened)) st.iteration_limit = true;
+      if (!st.mnp.solve(0, left, st.next_full || st.screened || (options.screening && !st.axis_tried)))
+        st.iteration_limit = true;
       assemble_point(keys, st);
     }
     // Pricing pass: t_i = <k_i, r>, over every key for the queries that need a full pass, over the
@@ -812,7 +930,7 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
     for (std::size_t a = 0; a < active.size(); ++a) {
       QueryState& st = *active[a];
       const bool full = st.next_full;
-      const Pricing& pr = price(keys, knorm, st, full);
+      const Pricing& pr = price(keys, knorm, st, full, options.screening);
       // Violators outside W, most violated first (ties by index). Screened keys are proven > 0.
       std::vector<Index>& violators = st.violators;
       violators.clear();

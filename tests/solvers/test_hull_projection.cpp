@@ -205,7 +205,7 @@ TEST_CASE("hull: planted faces in d = 16..128 are recovered and certified") {
       CHECK(h.delta == doctest::Approx(p.delta).epsilon(1e-9));
       CHECK(h.face_weights.minCoeff() > 0);
       CHECK(h.face_weights.sum() == doctest::Approx(1.0));
-      CHECK(h.key_passes >= 2);  // pass 1 (scores) + at least one pricing pass, the certificate
+      CHECK(h.key_passes >= 1);  // pass 1 (scores); the certificate is a pricing pass or the query-axis bound
       passes += h.key_passes;
       for (Index i = 0; i < n; ++i) CHECK(std::abs(h.lambda[i] - p.lambda[i]) <= h.lambda_error[i] + 1e-13);
     }

@@ -142,3 +142,58 @@ TEST_CASE("hull screening: screened solves match the planted truth and the unscr
   CHECK(with_screened_passes == instances);
   CHECK(with_screened_keys >= 5);
 }
+
+TEST_CASE("hull screening: the query-axis bound certifies far queries from pass 1, like the full pass") {
+  // Query-axis screening (hull_projection.cpp, price_by_query_axis): once the candidate pool has no
+  // violator, every other key may be proven outside the face from s_i = <k_i, q> and ||k_i|| alone.
+  // Far queries (q = 6 g, keys N(0, I)) are its case; keys far from the origin with a tiny query (|a|
+  // large, the bound useless) and queries near the hull must fall back to full passes. Every solve must
+  // agree with the solver without screening: same face and status, overlapping bars and Delta intervals.
+  std::mt19937_64 rng(20261129);
+  std::normal_distribution<double> normal;
+  HullOptions unscreened;
+  unscreened.screening = false;
+  int far = 0, far_one_pass = 0, fallback_cases = 0, fallback_full = 0;
+  for (Index d : {8, 32, 128}) {
+    for (int rep = 0; rep < 8; ++rep) {
+      const Index n = 600 + 400 * rep;
+      const int kind = rep % 4;  // 0, 1: far query; 2: offset keys, tiny query; 3: query near the hull
+      Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+      Vector q = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+      if (kind <= 1) q *= 6.0;
+      if (kind == 2) {
+        keys.col(0).array() += 50.0;
+        q *= 1e-3;
+      }
+      if (kind == 3) q *= 0.5;
+      const auto hs = project_onto_hull(keys, q);
+      const auto hu = project_onto_hull(keys, q, unscreened);
+      CAPTURE(d);
+      CAPTURE(rep);
+      CAPTURE(hs.message);
+      CHECK(hs.status == hu.status);
+      CHECK(hs.face == hu.face);
+      CHECK((hs.x - hu.x).norm() <= hs.x_error + hu.x_error);
+      for (Index i = 0; i < n; ++i)
+        CHECK(std::abs(hs.lambda[i] - hu.lambda[i]) <= hs.lambda_error[i] + hu.lambda_error[i]);
+      if (hs.status == HullStatus::certified && std::isfinite(hu.delta)) {
+        CHECK(hs.delta_lo <= hu.delta_hi);
+        CHECK(hs.delta_hi >= hu.delta_lo);
+        // Screened keys never carry Delta: the gap is an exactly priced key's, as without screening.
+        CHECK(hs.delta == doctest::Approx(hu.delta).epsilon(1e-9));
+      }
+      if (kind <= 1) {
+        ++far;
+        REQUIRE(hs.status == HullStatus::certified);
+        if (hs.key_passes == 1 && hs.screened_keys > 0) ++far_one_pass;
+      } else {
+        ++fallback_cases;
+        if (hs.key_passes >= 2) ++fallback_full;
+      }
+    }
+  }
+  MESSAGE("query-axis screening: " << far_one_pass << "/" << far << " far queries certified with one pass; "
+                                   << fallback_full << "/" << fallback_cases << " other queries took full passes");
+  CHECK(far_one_pass == far);
+  CHECK(fallback_full >= fallback_cases / 2);
+}
