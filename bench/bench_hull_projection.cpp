@@ -20,12 +20,15 @@
 //   certified     fraction of queries certified
 //   majors        mean Wolfe major cycles per query (all working sets together)
 //   face          mean size of the reported face
+//   norms_us      (BM_HullSingleStreamNorms) computing the key norms of the stream once (KeyNorms), which
+//                 that benchmark leaves out of the per-query time as a decoding loop would
 //   screened_passes  mean pricing passes over the candidate pool / screening survivors only (each reads
 //                 `screening_fraction` = 1/8 of the keys, scattered rows)
 // Repetitions come from the command line; the figures in docs/benchmarks.md ("Exact projection") used
 //   OMP_NUM_THREADS=1 bench_hull_projection --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_dots.hpp"
+#include "solvers/key_norms.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -207,6 +210,35 @@ void BM_HullSingle(benchmark::State& state) {
   report(state, total_us, tally, pass_us);
 }
 
+// The single solve with the stream's key norms computed once before the loop (solvers/key_norms.hpp), as
+// a decoding loop keeps them with its keys; norms_us reports what computing them for all keys costs.
+void BM_HullSingleStreamNorms(benchmark::State& state) {
+  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+  const PassTimes pass_us = pass_microseconds(inst.keys);
+  std::vector<double> norm_times;
+  KeyNorms norms;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    norms = KeyNorms(inst.keys);
+    norm_times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(norm_times.begin(), norm_times.begin() + 2, norm_times.end());
+  double total_us = 0;
+  Tally tally;
+  Index j = 0;
+  HullProjection h;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    project_onto_hull(inst.keys, norms, inst.queries.row(j).transpose(), HullOptions{}, h);
+    total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+    benchmark::DoNotOptimize(h.x.data());
+    tally.add(h);
+    j = (j + 1) % kQueries;
+  }
+  report(state, total_us, tally, pass_us);
+  state.counters["norms_us"] = norm_times[2];
+}
+
 void BM_HullBatch(benchmark::State& state) {
   const Instance& inst = instance(state.range(1) != 0, state.range(0));
   const PassTimes pass_us = pass_microseconds(inst.keys);
@@ -235,5 +267,6 @@ void sizes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_OnePass)->Apply(sizes);
 BENCHMARK(BM_OnePassDots)->Apply(sizes);
 BENCHMARK(BM_HullSingle)->Apply(sizes);
+BENCHMARK(BM_HullSingleStreamNorms)->Apply(sizes);
 BENCHMARK(BM_HullBatch)->Apply(sizes);
 BENCHMARK_MAIN();

@@ -77,6 +77,7 @@ struct Pricing {
   bool screen_ok = true;  // every screened key proven lambda_i > 0 by the screening bound
   Index screened = 0;     // number of keys priced by the screening bound
   double min_slack = kInf;  // full pricing: min_i (lambda_i + rho_i); >= 0 means no key is a violator
+  double gap_bound = kNaN;  // max(0, max_i (rho_i - lambda_i)) when a pricing loop computed it, else NaN
 };
 
 struct QueryState {
@@ -314,14 +315,18 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   const double threshold = std::isfinite(exact_hi) ? 2.0 * exact_hi : 0.0;
   const double* __restrict score = st.scores.data();
   const double* __restrict kn = knorm.data();
-  auto bound = [&](Index i, double& l, double& rho, double& dist) {
+  // tight = false uses ||P k_i|| <= ||k_i|| (no square root; about as tight for keys far from the axis,
+  // which are most keys) and is tried first; the keys it leaves unproven get the tight PK_i.
+  auto bound = [&](Index i, bool tight, double& l, double& rho, double& dist) {
     const double k = kn[i] * (1.0 + 2.0 * g);
     const double s = score[i];
     l = xr - one_minus_a * s;
     const double scale = xn + k + qn;
     const double s_lo = std::max(0.0, std::abs(s) - gd * k * qn);
-    const double pk = std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_lo * s_lo * inv_qn2 * (1.0 - 8.0 * kU)) *
-                                (1.0 + 2.0 * kU));
+    const double pk =
+        tight ? std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_lo * s_lo * inv_qn2 * (1.0 - 8.0 * kU)) *
+                          (1.0 + 2.0 * kU))
+              : k;
     dist = (xn + k) * (1.0 + 4.0 * kU);
     rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kU * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kU);
   };
@@ -334,7 +339,7 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     for (Index i = 0; i < n; i += stride) {
       if (surv[i]) continue;
       double l, rho, dist;
-      bound(i, l, rho, dist);
+      bound(i, true, l, rho, dist);
       ++sampled;
       if (!(l - rho > threshold)) ++unproven;
     }
@@ -343,29 +348,40 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   double* __restrict lambda = pr.lambda.data();
   double* __restrict rho_out = pr.rho.data();
   double* __restrict dist_out = pr.dist.data();
-  Index unproven = 0;
-#pragma omp simd reduction(+ : unproven)
+  Index loose = 0;     // keys the loose bound leaves unproven
+  double gap_bound = 0;  // max_i (rho_i - l_i) over the other keys (certify's Frank-Wolfe bound)
+#pragma omp simd reduction(+ : loose) reduction(max : gap_bound)
   for (Index i = 0; i < n; ++i) {
     double l, rho, dist;
-    bound(i, l, rho, dist);
+    bound(i, false, l, rho, dist);
     const bool exact = surv[i] != 0;
     lambda[i] = exact ? lambda[i] : l;
     rho_out[i] = exact ? rho_out[i] : rho;
     dist_out[i] = exact ? dist_out[i] : dist;
-    unproven += (!exact && !(l - rho > threshold)) ? 1 : 0;
+    const bool open = !exact && !(l - rho > threshold);
+    loose += open ? 1 : 0;
+    gap_bound = std::max(gap_bound, open ? 0.0 : rho_out[i] - lambda[i]);
   }
-  if (unproven > limit) return false;
-  if (unproven > 0) {  // price these keys exactly now (x is unchanged) and keep them with the survivors
+  if (loose > 4 * limit) return false;
+  if (loose > 0) {  // the tight bound on these; the keys still unproven are priced exactly (x is unchanged)
     std::vector<Index>& failed = st.axis_failed;
     failed.clear();
-    for (Index i = 0; i < n; ++i)
-      if (!surv[i] && !(lambda[i] - rho_out[i] > threshold)) failed.push_back(i);
+    for (Index i = 0; i < n; ++i) {
+      if (surv[i] || lambda[i] - rho_out[i] > threshold) continue;
+      bound(i, true, lambda[i], rho_out[i], dist_out[i]);
+      if (!(lambda[i] - rho_out[i] > threshold)) {
+        failed.push_back(i);
+        if (static_cast<Index>(failed.size()) > limit) return false;
+      }
+      gap_bound = std::max(gap_bound, rho_out[i] - lambda[i]);
+    }
     key_dots_of_rows(keys, failed.data(), failed.size(), st.r.data(), st.kr.data());
     const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
                  gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
     for (Index i : failed) {
       price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], score[i], knorm[i], lambda[i], rho_out[i],
                 dist_out[i]);
+      gap_bound = std::max(gap_bound, rho_out[i] - lambda[i]);
       st.is_survivor[static_cast<std::size_t>(i)] = 1;
     }
     st.merged.resize(st.survivors.size() + failed.size());
@@ -373,6 +389,7 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     st.survivors.swap(st.merged);
   }
   pr.screened = n - static_cast<Index>(st.survivors.size());
+  pr.gap_bound = gap_bound;
   return true;
 }
 
@@ -397,6 +414,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   Pricing& pr = st.pricing;
   pr.screen_ok = true;
   pr.screened = 0;
+  pr.gap_bound = kNaN;
   const Index n = st.visible;
   const double d = static_cast<double>(keys.cols());
   pr.dx = assemble_point(keys, st);  // x is unchanged since the pass; this only recomputes dx
@@ -416,13 +434,15 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     double* __restrict rho = pr.rho.data();
     double* __restrict dist = pr.dist.data();
     const double xr = pr.xr, xnorm = pr.xnorm, rnorm = pr.rnorm, dx = pr.dx;
-    double min_slack = kInf;
-#pragma omp simd reduction(min : min_slack)
+    double min_slack = kInf, gap_bound = 0;
+#pragma omp simd reduction(min : min_slack) reduction(max : gap_bound)
     for (Index i = 0; i < n; ++i) {
       price_key(xr, xnorm, rnorm, dx, qnorm, gd2, gd4, kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
       min_slack = std::min(min_slack, lambda[i] + rho[i]);
+      gap_bound = std::max(gap_bound, rho[i] - lambda[i]);
     }
     pr.min_slack = min_slack;
+    pr.gap_bound = gap_bound;
     return pr;
   }
   for (Index i : st.survivors)
@@ -703,9 +723,12 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   // Frank-Wolfe certificate: gb = max(0, max_i (rho_i - l_i)), e = sqrt(2 gb).
   const double* __restrict rho = pr.rho.data();
   const double* __restrict lam = res.lambda.data();
-  double gb = 0;
+  double gb = pr.gap_bound;  // computed by the pricing loop, or here
+  if (std::isnan(gb)) {
+    gb = 0;
 #pragma omp simd reduction(max : gb)
-  for (Index i = 0; i < n; ++i) gb = std::max(gb, rho[i] - lam[i]);
+    for (Index i = 0; i < n; ++i) gb = std::max(gb, rho[i] - lam[i]);
+  }
   const double e = std::sqrt(2.0 * gb);
   res.fw_gap = gb;
   res.x_error = (e + pr.dx) * kFrankWolfeInflate;
@@ -779,11 +802,9 @@ void check_inputs(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const M
                    "hull projection: visible[{}] = {} outside [1, {}]", j, visible[j], keys.rows());
 }
 
-}  // namespace
-
-void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& queries,
-                             const std::vector<Index>& visible, const HullOptions& options,
-                             std::vector<HullProjection>& results) {
+// The batch solve; given_norms: the stream's key norms (KeyNorms), or null to compute them in pass 1.
+void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_norms, const Eigen::Ref<const Matrix>& queries,
+                 const std::vector<Index>& visible, const HullOptions& options, std::vector<HullProjection>& results) {
   check_inputs(keys, queries, visible);
   const Index d = keys.cols();
   const Index m = queries.rows();
@@ -810,10 +831,14 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
       if (large) cache = StateCache{};
     }
   } release{cache, footprint > kStateCacheBytes};
-  Vector& knorm = cache.knorm;
-  knorm.resize(max_visible);
+  if (given_norms != nullptr)
+    VASHISTA_CHECK(given_norms->dim() == d && given_norms->size() >= max_visible, ErrorKind::bad_input,
+                   "hull projection: key norms of {} rows of dimension {} do not cover {} keys of dimension {}",
+                   given_norms->size(), given_norms->dim(), max_visible, d);
+  if (given_norms == nullptr) cache.knorm.resize(max_visible);
+  const Vector& knorm = given_norms != nullptr ? given_norms->values() : cache.knorm;
 
-  // Pass 1: scores and key norms.
+  // Pass 1: scores, and the key norms unless given (KeyNorms checked their finiteness).
   std::vector<QueryState*> active;
   std::vector<const Vector*> columns;
   std::vector<Vector*> outputs;
@@ -822,12 +847,13 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
     columns.push_back(&st.q);
     outputs.push_back(&st.scores);
   }
-  key_pass(keys, active, columns, outputs, &knorm);
+  key_pass(keys, active, columns, outputs, given_norms != nullptr ? nullptr : &cache.knorm);
   // Finiteness of the keys is checked on their norms (an inf or NaN entry makes the norm non-finite;
   // so does a norm beyond ~1e154, whose square overflows and which the certificate could not handle).
-  for (Index i = 0; i < max_visible; ++i)
-    VASHISTA_CHECK(std::isfinite(knorm[i]), ErrorKind::bad_input,
-                   "hull projection: keys: row {} has a non-finite entry (or its norm overflows)", i);
+  if (given_norms == nullptr)
+    for (Index i = 0; i < max_visible; ++i)
+      VASHISTA_CHECK(std::isfinite(knorm[i]), ErrorKind::bad_input,
+                     "hull projection: keys: row {} has a non-finite entry (or its norm overflows)", i);
 
   // Initial working sets and candidate pools. Half the keys by largest <k_i, q> (Frank-Wolfe vertices
   // of q seen from the origin: keys far out along q, where a face beyond the origin lies), half by
@@ -976,6 +1002,20 @@ void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::
   for (Index j = 0; j < m; ++j) std::swap(results[static_cast<std::size_t>(j)], states[static_cast<std::size_t>(j)].result);
 }
 
+}  // namespace
+
+void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& queries,
+                             const std::vector<Index>& visible, const HullOptions& options,
+                             std::vector<HullProjection>& results) {
+  solve_batch(keys, nullptr, queries, visible, options, results);
+}
+
+void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms,
+                             const Eigen::Ref<const Matrix>& queries, const std::vector<Index>& visible,
+                             const HullOptions& options, std::vector<HullProjection>& results) {
+  solve_batch(keys, &norms, queries, visible, options, results);
+}
+
 std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys,
                                                     const Eigen::Ref<const Matrix>& queries,
                                                     const std::vector<Index>& visible,
@@ -985,15 +1025,27 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
   return results;
 }
 
-void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
-                       const HullOptions& options, HullProjection& result) {
+namespace {
+void solve_single(const Eigen::Ref<const Matrix>& keys, const KeyNorms* norms, const Eigen::Ref<const Vector>& q,
+                  const HullOptions& options, HullProjection& result) {
   VASHISTA_CHECK(q.size() == keys.cols(), ErrorKind::bad_input,
                  "hull projection: query dimension {} does not match key dimension {}", q.size(), keys.cols());
   thread_local std::vector<HullProjection> results;
   results.resize(1);
   std::swap(results.front(), result);
-  project_onto_hull_batch(keys, q.transpose(), {}, options, results);
+  solve_batch(keys, norms, q.transpose(), {}, options, results);
   std::swap(results.front(), result);
+}
+}  // namespace
+
+void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
+                       const HullOptions& options, HullProjection& result) {
+  solve_single(keys, nullptr, q, options, result);
+}
+
+void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms, const Eigen::Ref<const Vector>& q,
+                       const HullOptions& options, HullProjection& result) {
+  solve_single(keys, &norms, q, options, result);
 }
 
 HullProjection project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,

@@ -33,6 +33,7 @@
 // With screening (HullOptions::screening) pricing passes after a full one read only the surviving keys;
 // the others are certified by a Lipschitz bound from the last full pass (see hull_projection.cpp).
 #include "core/conventions.hpp"
+#include "solvers/key_norms.hpp"
 
 #include <string>
 #include <vector>
@@ -115,6 +116,11 @@ HullProjection project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eig
 void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
                        const HullOptions& options, HullProjection& result);
 
+/// The same with the key norms of the stream computed once (solvers/key_norms.hpp): pass 1 then computes
+/// the scores <k_i, q> alone. norms must cover at least the keys' rows (Error(bad_input) otherwise).
+void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms, const Eigen::Ref<const Vector>& q,
+                       const HullOptions& options, HullProjection& result);
+
 /// The same for many queries over one key set: queries (m x d) with visible prefix lengths
 /// (visible[j] keys, empty = all n). Pricing passes over K are shared by the batch (K^T R products).
 std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys,
@@ -126,5 +132,10 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
 void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& queries,
                              const std::vector<Index>& visible, const HullOptions& options,
                              std::vector<HullProjection>& results);
+
+/// The same with the stream's key norms computed once (see the single-query overload).
+void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms,
+                             const Eigen::Ref<const Matrix>& queries, const std::vector<Index>& visible,
+                             const HullOptions& options, std::vector<HullProjection>& results);
 
 }  // namespace vashista
