@@ -93,7 +93,9 @@ struct QueryState {
   bool iteration_limit = false;
   // Screening (see the header comment): reference point of the last full pricing pass and its values.
   bool next_full = true;            // the next pricing pass reads every key
-  bool axis_tried = false;          // query-axis screening failed once for this query: full passes from now
+  int axis_failures = 0;            // failed query-axis attempts (after kAxisFailures, full passes only)
+  bool pool_active = false;         // the candidate pool is among the survivors
+  std::vector<Index> pool;          // the candidate pool (sorted), priced once the query axis fails on W0
   bool screened = false;            // a reference exists and the survivors below are in use
   Vector ref_x;                     // x0
   double ref_dx = 0;                // rounding bound of x0 (dx of that pass)
@@ -127,7 +129,8 @@ struct QueryState {
     active = true;
     iteration_limit = false;
     next_full = true;
-    axis_tried = false;
+    axis_failures = 0;
+    pool_active = false;
     screened = false;
     ref_dx = 0;
     survivors.clear();
@@ -393,6 +396,29 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   return true;
 }
 
+// Query-axis attempts per query: one at W0's solution, one when the candidate pool has no violator.
+constexpr int kAxisFailures = 2;
+
+// The candidate pool joins the survivors: its keys not yet priced are priced exactly at the current x.
+void activate_pool(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, Pricing& pr) {
+  st.pool_active = true;
+  std::vector<Index>& added = st.axis_failed;  // scratch
+  added.clear();
+  for (Index i : st.pool)
+    if (!st.is_survivor[static_cast<std::size_t>(i)]) added.push_back(i);
+  key_dots_of_rows(keys, added.data(), added.size(), st.r.data(), st.kr.data());
+  const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
+               gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
+  for (Index i : added) {
+    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
+              pr.rho[i], pr.dist[i]);
+    st.is_survivor[static_cast<std::size_t>(i)] = 1;
+  }
+  st.merged.resize(st.survivors.size() + added.size());
+  std::merge(st.survivors.begin(), st.survivors.end(), added.begin(), added.end(), st.merged.begin());
+  st.survivors.swap(st.merged);
+}
+
 // Pricing at the current x. full: every key from st.kr. Otherwise only the survivors are exact (st.kr
 // holds their t_i) and every other key is priced by the screening bound from the reference pass:
 //
@@ -449,14 +475,18 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
               pr.rho[i], pr.dist[i]);
   if (!st.screened) {
-    // Candidate pool, no reference: once the pool has no violator, the query-axis bound may prove every
-    // other key from pass 1 (price_by_query_axis); otherwise (or after one failure) a full pass must come.
+    // No reference: W0 (then the candidate pool) is priced exactly. Once the survivors have no violator,
+    // the query-axis bound may prove every other key from pass 1 (price_by_query_axis). Its first failure
+    // brings in the pool (priced here, at the same x); after the second a full pass must come.
     pr.screen_ok = false;
-    if (!axis || st.axis_tried) return pr;
+    if (!axis || st.axis_failures >= kAxisFailures) return pr;
     for (Index i : st.survivors)
       if (pr.lambda[i] < -pr.rho[i] && !st.in_w[static_cast<std::size_t>(i)]) return pr;
     pr.screen_ok = price_by_query_axis(keys, knorm, st, pr);
-    st.axis_tried = !pr.screen_ok;
+    if (!pr.screen_ok) {
+      ++st.axis_failures;
+      if (!st.pool_active) activate_pool(keys, knorm, st, pr);
+    }
     return pr;
   }
   const Vector diff = st.x - st.ref_x;
@@ -894,10 +924,10 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     char* flag = st.is_survivor.data();
     for (Index i = 0; i < n; ++i)
       flag[i] = static_cast<char>((score[i] >= cut_s) | (nearness(i) >= cut_n));
-    st.survivors.clear();
+    st.pool.clear();
     for (Index i = 0; i < n; ++i) {
       if (!flag[i]) continue;
-      st.survivors.push_back(i);
+      st.pool.push_back(i);
       (score[i] >= cut_s ? score_part : near_part).push_back(i);
     }
     auto higher = [&](Index a, Index b) { return score[a] > score[b] || (score[a] == score[b] && a < b); };
@@ -910,8 +940,13 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     std::partial_sort(near_part.begin(), near_part.begin() + take_n, near_part.end(), nearer);
     for (Index t = 0; t < take_s2; ++t) add_to_working_set(keys, st, score_part[static_cast<std::size_t>(t)]);
     for (Index t = 0; t < take_n; ++t) add_to_working_set(keys, st, near_part[static_cast<std::size_t>(t)]);
-    // Price the pool first (no screening reference yet), unless it is no larger than W0 or off.
-    st.next_full = !options.screening || static_cast<Index>(st.survivors.size()) <= take;
+    // Price W0 alone first and try the query-axis bound at its solution; the pool joins when that
+    // fails (price). Without screening every pricing pass is full.
+    st.next_full = !options.screening;
+    for (Index i : st.pool) flag[i] = 0;
+    st.survivors = st.wset;
+    std::sort(st.survivors.begin(), st.survivors.end());
+    for (Index i : st.survivors) flag[i] = 1;
   }
 
   while (true) {
@@ -926,7 +961,7 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
       const int left = std::max(0, options.max_major_iterations - st.mnp.major_iterations());
       // The final Householder polish only where this x can be certified: before a full pass or with a
       // screening reference (a pool-stage x only selects violators; the next solve polishes).
-      if (!st.mnp.solve(0, left, st.next_full || st.screened || (options.screening && !st.axis_tried)))
+      if (!st.mnp.solve(0, left, st.next_full || st.screened || (options.screening && st.axis_failures < kAxisFailures)))
         st.iteration_limit = true;
       assemble_point(keys, st);
     }
