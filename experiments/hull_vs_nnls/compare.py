@@ -14,7 +14,10 @@ Solvers, per query:
   CVXOPT   qp: min 1/2 p^T (K K^T) p - (K q)^T p, p >= 0, 1^T p = 1. Needs the dense n x n Gram
            (n = 4096: 134 MB); skipped for larger n (16384: 2.1 GB, and O(n^3) per Newton step).
            Interior point returns no exact zeros: face = {p_i > 1e-6 max p} (reported, not an oracle).
-  vashista time_hull (C++, this repository's solver) reads the same instances from an HDF5 file.
+  vashista time_hull (C++, this repository's solver) reads the same instances from an HDF5 file;
+           "single" is the plain call (key norms computed by the solve), "with stream norms" reuses
+           the stream's KeyNorms computed once (as NNLS's augmented matrix, whose w needs the key
+           norms, is built outside its timing), "batch" solves all queries in one call.
 
 Usage: compare.py [--build DIR] [--sizes 4096,16384] [--queries 8] [--out results.json]
 The C++ timer is compiled by hand (see README.md) into DIR/time_hull.
@@ -120,12 +123,14 @@ def main():
                 out = subprocess.run([timer, path, str(args.repeats)], check=True, capture_output=True, text=True)
             vs = json.loads(out.stdout)
             row = {"kind": kind, "n": n, "pass_s": vs["pass_s"], "batch_s": vs["batch_time_per_query_s"],
+                   "norms_s": vs["norms_s"], "vashista_stream_s": [],
                    "vashista_s": [], "nnls_s": [], "cvxopt_s": [], "face_nnls_agree": 0, "face_cvx_agree": 0,
                    "face_truth_agree": 0, "status": [], "face_sizes": [], "key_passes": []}
             for j in range(len(queries)):
                 h = vs["queries"][j]
                 face = np.array(h["face"], dtype=int)
                 row["vashista_s"].append(h["time_s"])
+                row["vashista_stream_s"].append(h["time_stream_s"])
                 row["status"].append(h["status"])
                 row["face_sizes"].append(len(face))
                 row["key_passes"].append(h["key_passes"])
@@ -141,11 +146,13 @@ def main():
             m = len(queries)
             med = lambda v: float(np.median(v)) if v else float("nan")
             print(f"{kind:8s} n={n:6d}: pass {1e6 * vs['pass_s']:8.1f} us | vashista single "
-                  f"{1e3 * med(row['vashista_s']):8.3f} ms, batch {1e3 * row['batch_s']:8.3f} ms/query, passes "
+                  f"{1e3 * med(row['vashista_s']):8.3f} ms, with stream norms {1e3 * med(row['vashista_stream_s']):8.3f} ms "
+                  f"(norms once {1e3 * row['norms_s']:.3f} ms), batch {1e3 * row['batch_s']:8.3f} ms/query, passes "
                   f"{np.mean(row['key_passes']):.2f}, certified {row['status'].count('certified')}/{m}, "
                   f"face size {np.mean(row['face_sizes']):.1f}")
             print(f"{'':8s}          NNLS {1e3 * med(row['nnls_s']):9.2f} ms  (x{med(row['nnls_s']) / med(row['vashista_s']):7.1f} "
-                  f"single, x{med(row['nnls_s']) / row['batch_s']:7.1f} batch), faces agree {row['face_nnls_agree']}/{m}"
+                  f"single, x{med(row['nnls_s']) / med(row['vashista_stream_s']):7.1f} single with stream norms, "
+                  f"x{med(row['nnls_s']) / row['batch_s']:7.1f} batch), faces agree {row['face_nnls_agree']}/{m}"
                   + (f", truth agrees {row['face_truth_agree']}/{m}" if faces is not None else ""))
             if row["cvxopt_s"]:
                 print(f"{'':8s}          CVXOPT {1e3 * med(row['cvxopt_s']):9.2f} ms (x{med(row['cvxopt_s']) / med(row['vashista_s']):7.1f} "

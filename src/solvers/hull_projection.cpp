@@ -1,8 +1,10 @@
 // Exact certified projection onto the convex hull of the keys (docs/theory.md, sections 2 and 3).
 //
 // Outer loop per query (all queries of a batch advance together so that every pass over K is shared):
-//   pass 1  s_i = <k_i, q> and ||k_i|| for every key; working set W = the keys nearest q
-//           (largest <k_i, q> - 1/2 ||k_i||^2).
+//   pass 1  s_i = <k_i, q> and ||k_i|| for every key (the norms unless given: KeyNorms); working set
+//           W = half the keys farthest along q, half the keys nearest q (largest <k_i, q> - 1/2 ||k_i||^2).
+//   then    W, then the candidate pool, priced alone until they have no violator; the query-axis bound
+//           (price_by_query_axis) may then prove every other key from pass 1 (no full pass at all).
 //   repeat  Wolfe's minimum-norm point on W (solvers/min_norm_point.hpp) -> x = K^T p, r = q - x;
 //           pricing pass t_i = <k_i, r>,  lambda_i = <x, r> - t_i for every key;
 //           keys with lambda_i < -rho_i (rho_i = rounding bound below) are violators: the most

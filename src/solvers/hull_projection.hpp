@@ -30,8 +30,10 @@
 // point (solvers/min_norm_point.hpp: QR on differences with O(d m) updates, final Householder solve on
 // the corral) runs on a small working set; a pricing pass computes every lambda_i; violators beyond
 // their rounding margin join the working set; the pass without outside violators is the certificate.
-// With screening (HullOptions::screening) pricing passes after a full one read only the surviving keys;
-// the others are certified by a Lipschitz bound from the last full pass (see hull_projection.cpp).
+// With screening (HullOptions::screening) W0 and then a candidate pool are priced alone first, and the
+// query-axis bound (hull_projection.cpp, price_by_query_axis) may then prove every other key outside the
+// face from pass 1 alone (far queries: one pass over K in all); pricing passes after a full one read only
+// the surviving keys, the others certified by a Lipschitz bound from the last full pass.
 #include "core/conventions.hpp"
 #include "solvers/key_norms.hpp"
 
@@ -67,7 +69,9 @@ struct HullOptions {
   bool screening = true;
   /// Fraction of the keys kept (re-priced) by screening; R is set so that about this many remain. Also
   /// the size of the candidate pool (keys nearest q or farthest along q, at least 4 initial_working_set)
-  /// that is priced alone before the first full pass, in every batch.
+  /// that is priced alone before the first full pass, in every batch, when the query-axis bound does not
+  /// already certify at W0's solution. screening = false also turns off W0-first pricing, the pool and the
+  /// query-axis bound.
   double screening_fraction = 0.125;
   /// Screening is used only for batches of at most this many queries: it keeps four n-sized arrays per
   /// query, and in a larger batch a shared full pass (one GEMM) costs each query about as little as its
