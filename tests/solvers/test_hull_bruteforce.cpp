@@ -81,11 +81,23 @@ Truth brute_force(const Matrix& keys, const Vector& q) {
 
 struct Tally {
   int certified = 0, no_gap = 0, ambiguous = 0, unresolved = 0;
+  int screened = 0;  // solves with keys certified by a screening bound (query axis) instead of a pass
 };
 
-void compare(const Matrix& keys, const Vector& q, Tally& tally) {
+// A working set of one key, one key added per pricing: even at n <= 12 most keys are then outside W0 and
+// certified by the query-axis bound or priced as the candidate pool (hull_projection.cpp), so every
+// bar and interval of those paths is checked against the brute-force truth as well.
+HullOptions small_working_set() {
+  HullOptions options;
+  options.initial_working_set = 1;
+  options.max_added_per_pass = 1;
+  return options;
+}
+
+void compare(const Matrix& keys, const Vector& q, Tally& tally, const HullOptions& options = {}) {
   const Truth t = brute_force(keys, q);
-  const auto h = project_onto_hull(keys, q);
+  const auto h = project_onto_hull(keys, q, options);
+  if (h.screened_keys > 0) ++tally.screened;
   const double slack = 1e-12 * (1 + keys.cwiseAbs().maxCoeff() + q.norm());  // brute-force rounding
   CAPTURE(keys);
   CAPTURE(q.transpose());
@@ -126,7 +138,7 @@ TEST_CASE("hull vs brute force: Gaussian keys, d in {2,3,5,8}, n <= 12") {
   std::mt19937_64 rng(1234);
   std::normal_distribution<double> normal;
   std::uniform_int_distribution<int> pick_n(1, 12);
-  Tally tally;
+  Tally tally, small;
   for (int rep = 0; rep < 400; ++rep) {
     const Index d = std::vector<Index>{2, 3, 5, 8}[static_cast<std::size_t>(rep % 4)];
     const Index n = pick_n(rng);
@@ -134,12 +146,19 @@ TEST_CASE("hull vs brute force: Gaussian keys, d in {2,3,5,8}, n <= 12") {
     const double spread = (rep % 3 == 0) ? 0.3 : 2.5;  // some queries inside, most outside
     const Vector q = Vector::NullaryExpr(d, [&](Index) { return spread * normal(rng); });
     compare(keys, q, tally);
+    compare(keys, q, small, small_working_set());
   }
   MESSAGE("gaussian: certified ", tally.certified, ", no_gap ", tally.no_gap, ", ambiguous ", tally.ambiguous,
           ", unresolved ", tally.unresolved);
+  MESSAGE("gaussian, working set of 1: certified ", small.certified, ", no_gap ", small.no_gap, ", ambiguous ",
+          small.ambiguous, ", unresolved ", small.unresolved, ", with screened keys ", small.screened);
   CHECK(tally.unresolved == 0);
   CHECK(tally.ambiguous == 0);
   CHECK(tally.certified > 200);
+  CHECK(small.unresolved == 0);
+  CHECK(small.ambiguous == 0);
+  CHECK(small.certified == tally.certified);
+  CHECK(small.screened > 50);
 }
 
 TEST_CASE("hull vs brute force: integer keys (ties, duplicates, dependent faces)") {
@@ -147,17 +166,24 @@ TEST_CASE("hull vs brute force: integer keys (ties, duplicates, dependent faces)
   std::uniform_int_distribution<int> coord(-2, 2);
   std::uniform_int_distribution<int> qcoord(-8, 8);
   std::uniform_int_distribution<int> pick_n(1, 12);
-  Tally tally;
+  Tally tally, small;
   for (int rep = 0; rep < 400; ++rep) {
     const Index d = std::vector<Index>{2, 3, 5, 8}[static_cast<std::size_t>(rep % 4)];
     const Index n = pick_n(rng);
     const Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return double(coord(rng)); });
     const Vector q = Vector::NullaryExpr(d, [&](Index) { return 0.5 * qcoord(rng); });
     compare(keys, q, tally);
+    compare(keys, q, small, small_working_set());
   }
   MESSAGE("integer: certified ", tally.certified, ", no_gap ", tally.no_gap, ", ambiguous ", tally.ambiguous,
           ", unresolved ", tally.unresolved);
+  MESSAGE("integer, working set of 1: certified ", small.certified, ", no_gap ", small.no_gap, ", ambiguous ",
+          small.ambiguous, ", unresolved ", small.unresolved, ", with screened keys ", small.screened);
   CHECK(tally.unresolved == 0);
   CHECK(tally.ambiguous == 0);
   CHECK(tally.certified > 200);
+  CHECK(small.unresolved == 0);
+  CHECK(small.ambiguous == 0);
+  CHECK(small.certified == tally.certified);
+  CHECK(small.screened > 20);
 }
