@@ -2,9 +2,11 @@
 // return: finite values, 1 <= query_length <= n, scale finite > 0), evaluated under both models at
 // one to three temperatures and, from a flag, in auto mode. Keys are drawn so that ties, duplicate
 // keys, tiny relative gaps (1e-14), huge and tiny norms (1e+-150, up to 1e300) and low-dimensional
-// (affinely dependent) configurations are common. Every row must pass fuzz/record_invariants.hpp.
+// (affinely dependent) configurations are common. Every row must pass fuzz/record_invariants.hpp, and the
+// hull projection's screening paths must agree with full pricing (check_hull_paths).
 #include "analysis/stream_evaluation.hpp"
 #include "core/error.hpp"
+#include "solvers/hull_projection.hpp"
 #include "record_invariants.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -27,6 +29,39 @@ double draw_value(FuzzedDataProvider& in, double magnitude, const vashista::Matr
     case 3: return in.ConsumeFloatingPointInRange<double>(-1.0, 1.0) * magnitude;
     case 4: return 0.0;
     default: return std::ldexp(in.ConsumeFloatingPointInRange<double>(-1.0, 1.0), in.ConsumeIntegralInRange<int>(-60, 60)) * magnitude;
+  }
+}
+
+// Differential check of the hull projection's screening paths: with a working set of one key (one added
+// per pricing) most keys are certified by the query-axis bound or priced as the candidate pool; without
+// screening every pricing pass is full. Both results carry rigorous bars on the same exact multipliers,
+// so the bars must overlap on every key, and two certified results must agree on the face and on Delta.
+void check_hull_paths(const vashista::Stream& s) {
+  using vashista::Index;
+  vashista::HullOptions small;
+  small.initial_working_set = 1;
+  small.max_added_per_pass = 1;
+  vashista::HullOptions full = small;
+  full.screening = false;
+  for (Index j = 0; j < s.queries.rows(); ++j) {
+    const auto keys = s.keys.topRows(s.visible_keys(j));
+    const vashista::Vector q = s.queries.row(j).transpose();
+    const auto a = vashista::project_onto_hull(keys, q, small);
+    const auto b = vashista::project_onto_hull(keys, q, full);
+    bool ok = true;
+    for (Index i = 0; i < keys.rows(); ++i)
+      ok = ok && std::abs(a.lambda[i] - b.lambda[i]) <= a.lambda_error[i] + b.lambda_error[i];
+    if (a.status == vashista::HullStatus::certified && b.status == vashista::HullStatus::certified) {
+      ok = ok && a.face == b.face;
+      if (std::isfinite(a.delta) || std::isfinite(b.delta))
+        ok = ok && a.delta_lo <= b.delta_hi && b.delta_lo <= a.delta_hi;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "hull paths disagree on query %lld: %s (screened keys %lld) vs %s\n",
+                   static_cast<long long>(j), vashista::to_string(a.status), static_cast<long long>(a.screened_keys),
+                   vashista::to_string(b.status));
+      std::abort();
+    }
   }
 }
 
@@ -85,6 +120,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     for (const auto& r : vashista::evaluate_stream(s, plan, 1, nullptr)) vashista::fuzz::check_record(r);
+    check_hull_paths(s);
   } catch (const vashista::Error& e) {
     // A clear error is a defined outcome for inputs such as overflowing scores; an internal error is not.
     if (e.kind() == vashista::ErrorKind::internal) {

@@ -373,12 +373,11 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     failed.clear();
     for (Index i = 0; i < n; ++i) {
       if (surv[i] || lambda[i] - rho_out[i] > threshold) continue;
-      bound(i, true, lambda[i], rho_out[i], dist_out[i]);
+      bound(i, true, lambda[i], rho_out[i], dist_out[i]);  // a proven key has rho_i - l_i < 0: no gap term
       if (!(lambda[i] - rho_out[i] > threshold)) {
         failed.push_back(i);
         if (static_cast<Index>(failed.size()) > limit) return false;
       }
-      gap_bound = std::max(gap_bound, rho_out[i] - lambda[i]);
     }
     key_dots_of_rows(keys, failed.data(), failed.size(), st.r.data(), st.kr.data());
     const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
