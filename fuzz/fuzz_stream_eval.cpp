@@ -57,9 +57,13 @@ void check_hull_paths(const vashista::Stream& s) {
         ok = ok && a.delta_lo <= b.delta_hi && b.delta_lo <= a.delta_hi;
     }
     if (!ok) {
-      std::fprintf(stderr, "hull paths disagree on query %lld: %s (screened keys %lld) vs %s\n",
-                   static_cast<long long>(j), vashista::to_string(a.status), static_cast<long long>(a.screened_keys),
-                   vashista::to_string(b.status));
+      std::fprintf(stderr,
+                   "hull paths disagree on query %lld (n %lld): %s (screened keys %lld, face %zu, %s) vs %s (face %zu, "
+                   "%s)\n",
+                   static_cast<long long>(j), static_cast<long long>(keys.rows()), vashista::to_string(a.status),
+                   static_cast<long long>(a.screened_keys), a.face.size(),
+                   a.linear_certificate ? "linear" : "frank_wolfe", vashista::to_string(b.status), b.face.size(),
+                   b.linear_certificate ? "linear" : "frank_wolfe");
       std::abort();
     }
   }
