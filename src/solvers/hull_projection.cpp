@@ -276,6 +276,23 @@ inline void price_key(double xr, double xnorm, double rnorm, double dx, double q
   rho = 2.0 * (gd2 * (xnorm + kn) * rnorm + kU * std::abs(l) + dx * (dist + rnorm) + dx * dx);
 }
 
+// Prices `rows` (sorted, none a survivor yet) exactly at the current x from their dot products with r,
+// and adds them to the survivors (later pricings keep them exact).
+void price_rows_exactly(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, Pricing& pr,
+                        const std::vector<Index>& rows) {
+  key_dots_of_rows(keys, rows.data(), rows.size(), st.r.data(), st.kr.data());
+  const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
+               gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
+  for (Index i : rows) {
+    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
+              pr.rho[i], pr.dist[i]);
+    st.is_survivor[static_cast<std::size_t>(i)] = 1;
+  }
+  st.merged.resize(st.survivors.size() + rows.size());
+  std::merge(st.survivors.begin(), st.survivors.end(), rows.begin(), rows.end(), st.merged.begin());
+  st.survivors.swap(st.merged);
+}
+
 // Query-axis screening (docs/theory.md section 3): multipliers bounded from pass 1 alone, no pass over K.
 // For the stored x, a = <x, q> / ||q||^2, p = x - a q (p orthogonal to q) and P = I - q q^T / ||q||^2,
 // the identity (exact for any x)
@@ -379,18 +396,8 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
         if (static_cast<Index>(failed.size()) > limit) return false;
       }
     }
-    key_dots_of_rows(keys, failed.data(), failed.size(), st.r.data(), st.kr.data());
-    const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
-                 gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
-    for (Index i : failed) {
-      price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], score[i], knorm[i], lambda[i], rho_out[i],
-                dist_out[i]);
-      gap_bound = std::max(gap_bound, rho_out[i] - lambda[i]);
-      st.is_survivor[static_cast<std::size_t>(i)] = 1;
-    }
-    st.merged.resize(st.survivors.size() + failed.size());
-    std::merge(st.survivors.begin(), st.survivors.end(), failed.begin(), failed.end(), st.merged.begin());
-    st.survivors.swap(st.merged);
+    price_rows_exactly(keys, knorm, st, pr, failed);
+    for (Index i : failed) gap_bound = std::max(gap_bound, rho_out[i] - lambda[i]);
   }
   pr.screened = n - static_cast<Index>(st.survivors.size());
   pr.gap_bound = gap_bound;
@@ -407,17 +414,7 @@ void activate_pool(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, Qu
   added.clear();
   for (Index i : st.pool)
     if (!st.is_survivor[static_cast<std::size_t>(i)]) added.push_back(i);
-  key_dots_of_rows(keys, added.data(), added.size(), st.r.data(), st.kr.data());
-  const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
-               gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
-  for (Index i : added) {
-    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
-              pr.rho[i], pr.dist[i]);
-    st.is_survivor[static_cast<std::size_t>(i)] = 1;
-  }
-  st.merged.resize(st.survivors.size() + added.size());
-  std::merge(st.survivors.begin(), st.survivors.end(), added.begin(), added.end(), st.merged.begin());
-  st.survivors.swap(st.merged);
+  price_rows_exactly(keys, knorm, st, pr, added);
 }
 
 // Pricing at the current x. full: every key from st.kr. Otherwise only the survivors are exact (st.kr
