@@ -73,6 +73,8 @@ QueryRecord base_record(const Stream& stream, Index j, const HullProjection& p, 
   r.face_size = static_cast<Index>(p.face.size());
   r.fw_gap = p.fw_gap;
   r.hull_certificate = p.linear_certificate ? "linear" : "frank_wolfe";
+  if (p.status == HullStatus::certified || p.status == HullStatus::face_ambiguous)
+    r.face_exact = p.face_exact;
   if (p.status != HullStatus::no_gap) {
     r.delta = p.delta;
     r.delta_lo = p.delta_lo;
@@ -130,7 +132,8 @@ std::vector<QueryRecord> check_hull_query(const Stream& stream, Index j, const H
   const Vector q = stream.queries.row(j).transpose();
   const Vector lambda = lambda_lower(p);
   const FaceGeometry geometry = face_geometry(keys, p.face);
-  const TheoremH3 h3 = theorem_h3(keys, p.face, p.face_weights);
+  // Theorem H3 is about the true face: a Frank-Wolfe face may contain keys with lambda_i > 0.
+  const TheoremH3 h3 = p.face_exact ? theorem_h3(keys, p.face, p.face_weights) : TheoremH3{};
   const double eps0 = theorem_h1(lambda, p.face, geometry.d_max, 1.0).eps0;
   const double eps_star_hull = h1_eps_star(lambda, p.face, geometry.d_max, eps0, delta_target);
 

@@ -36,6 +36,7 @@ struct QueryRecord {
   double duality_gap = kNaN;          // entropic solve: primal - dual
   double fw_gap = kNaN;               // exact projection: Frank-Wolfe gap
   std::string hull_certificate;       // hull rows: "linear" (face proven exact) or "frank_wolfe" (F ⊇ true face)
+  std::optional<bool> face_exact;     // hull rows with a face: F proven to be the active face (else F contains it)
   double log10_tail_h1 = kNaN, log10_tail_h2 = kNaN;  // both hull bounds (H1 only when eps_hull <= eps0)
   // Kernel details.
   double output_error = kNaN;         // ||o_kernel - o_dense|| in double

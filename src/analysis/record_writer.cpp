@@ -25,7 +25,7 @@ RecordCsvWriter::RecordCsvWriter(std::ostream& out)
     : csv_(out, {"stream", "query", "model", "n", "eps", "status", "face_size", "delta", "delta_lo", "delta_hi",
                  "log10_tail_measured", "log10_tail_bound", "bound", "bound_holds", "safe", "eps_star", "k_eff",
                  "face", "eps_hull", "eps0", "log10_tail_h1", "log10_tail_h2", "log10_tightness", "rho",
-                 "rho_over_eps", "xprime_norm", "duality_gap", "fw_gap", "hull_certificate", "output_error", "output_error_bound",
+                 "rho_over_eps", "xprime_norm", "duality_gap", "fw_gap", "hull_certificate", "face_exact", "output_error", "output_error_bound",
                  "output_within_bound", "note"}) {}
 
 void RecordCsvWriter::write(const QueryRecord& r) {
@@ -61,6 +61,7 @@ void RecordCsvWriter::write(const QueryRecord& r) {
       .cell(r.duality_gap)
       .cell(r.fw_gap)
       .cell(r.hull_certificate)
+      .cell(r.face_exact)
       .cell(r.output_error)
       .cell(r.output_error_bound)
       .cell(r.output_within_bound)

@@ -775,6 +775,7 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   if (res.linear_certificate) res.x_error = std::min(res.x_error, lc.x_error);
 
   res.delta = res.delta_lo = res.delta_hi = kNaN;
+  res.face_exact = false;
   res.face_weights = face_weights(keys, st, res.face, knorm);
   if (pr.rnorm <= res.x_error) {  // face = keys whose lambda is within its bar of 0 (the same rule)
     res.status = HullStatus::no_gap;
@@ -788,6 +789,8 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
                               st.iteration_limit ? " (iteration limit reached)" : "");
     return;
   }
+  // F contains the true face, which is non-empty here (r* != 0): one key in F is that face.
+  res.face_exact = res.linear_certificate || res.face.size() == 1;
   if (c.delta_key < 0) {  // every key lies on the supporting hyperplane: no key outside F, no Delta
     res.status = HullStatus::certified;
     res.message.clear();
@@ -796,7 +799,7 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   res.delta = c.delta;
   res.delta_lo = c.delta_lo;
   res.delta_hi = c.delta_hi;
-  if (c.face_hi < c.delta_lo || res.linear_certificate) {  // separated, or the face proven exactly
+  if (c.face_hi < c.delta_lo || res.face_exact) {  // separated, or the face proven exactly
     res.status = HullStatus::certified;
     res.message.clear();
   } else {

@@ -20,7 +20,8 @@
 //     unresolved      some hi_i < 0 (the point is provably not optimal), with a message.
 //   What the Frank-Wolfe certificate cannot prove: a key with 0 < lambda_i* < ~2 lambda_error_i (the
 //   bars are ~ sqrt(rounding)) is indistinguishable from a face key; such a key lands in F (F always
-//   contains the true face).
+//   contains the true face). So `certified` means separated: F contains the true face, Delta_F is
+//   proven, and the tail theorems hold for F; face_exact says whether F is also proven to be the face.
 //   Linear certificate (hull_projection.cpp, docs/theory.md): when Wolfe's corral C can be proven to be
 //   the exact face (x_A = projection onto aff(C) has positive barycentric weights and every other key a
 //   multiplier provably > 0, with a rigorous bound on ||G^{-1}||, G the Gram matrix of C's differences),
@@ -84,7 +85,9 @@ struct HullProjection {
   Vector x;                   // projection x* (d)
   Vector residual;            // r* = q - x* (d)
   double residual_norm = 0;   // ||r*||
-  std::vector<Index> face;    // active face F (sorted key indices; certified => exact face)
+  /// Face F (sorted key indices). It always contains the true active face (every key outside F is
+  /// proven to have lambda_i > 0); it *is* the true face when face_exact.
+  std::vector<Index> face;
   /// p*_F (same order as `face`), sum 1, >= 0; > 0 (strict complementarity) whenever it could be
   /// reached: Wolfe's corral gets positive weights, and face keys outside the corral (duplicates,
   /// affinely dependent faces) get weight by mixing with the least-norm solution on F when that stays
@@ -92,7 +95,10 @@ struct HullProjection {
   Vector face_weights;
   Vector lambda;              // KKT multipliers lambda_i for every key (n)
   Vector lambda_error;        // certified error bar of each lambda_i (n)
-  double delta = kNaN;        // support gap Delta (min lambda outside F); NaN when F = all keys or no_gap
+  /// Delta_F = min lambda outside F: the support gap when face_exact; otherwise Delta_F >= the true gap
+  /// (F may hold keys with tiny positive lambda), which is what Theorems H1/H2 need for this F
+  /// (docs/theory.md, "Frank-Wolfe faces"). NaN when F = all keys or no_gap.
+  double delta = kNaN;
   double delta_lo = kNaN;     // certified interval for Delta
   double delta_hi = kNaN;
   double fw_gap = kNaN;       // certified upper bound of the Frank-Wolfe gap g at the returned x (>= 0)
@@ -105,6 +111,9 @@ struct HullProjection {
   /// the corral's affine hull, the face is exactly the corral, and every error bar is linear in the
   /// rounding. false: the bars are those of the Frank-Wolfe certificate (~ sqrt of the rounding).
   bool linear_certificate = false;
+  /// true: F is proven to be exactly the active face: the linear certificate held, or F is a single key
+  /// (the true face is non-empty when q is outside the hull, and inside F). Theorem H3 needs it.
+  bool face_exact = false;
   std::string message;        // why unresolved / ambiguous, empty otherwise
 };
 

@@ -332,8 +332,23 @@ TEST_CASE("hull: a multiplier at the scale of the error bars is reported face_am
   const auto h0 = project_onto_hull(base, vec({1.0, 1.0}));
   REQUIRE(h0.status == HullStatus::certified);
   CHECK(!h0.linear_certificate);
+  CHECK(!h0.face_exact);  // F = {0, 1, 2} is the true face, but nothing proves the duplicate's lambda = 0
+  CHECK(h0.face == std::vector<Index>{0, 1, 2});
   const double scale = h0.lambda_error.maxCoeff();
   REQUIRE(scale > 1e-10);  // Frank-Wolfe bars: ~sqrt(u), far above the rounding of lambda itself
+  {
+    // A key below the segment's midpoint at height -scale/100 has lambda = scale/100 > 0, inside its
+    // Frank-Wolfe bar: F is then larger than the true face {0, 1, 2} (every key, no Delta). That is the
+    // documented meaning of a Frank-Wolfe face (it contains the true face), and face_exact says so.
+    Matrix k4(4, 2);
+    k4 << 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0, -0.01 * scale;
+    const auto sup = project_onto_hull(k4, vec({1.0, 1.0}));
+    CHECK(sup.status == HullStatus::certified);
+    CHECK(!sup.face_exact);
+    CHECK(sup.face == std::vector<Index>{0, 1, 2, 3});
+    CHECK(std::isnan(sup.delta));
+    CHECK(std::abs(sup.lambda[3] - 0.01 * scale) <= sup.lambda_error[3]);
+  }
   Matrix k(4, 2);
   k << 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 1.0, -1.5 * scale;
   const auto h = project_onto_hull(k, vec({1.0, 1.0}));
@@ -346,6 +361,7 @@ TEST_CASE("hull: a multiplier at the scale of the error bars is reported face_am
   k3 << 0.0, 0.0, 2.0, 0.0, 1.0, -1.5 * scale;
   const auto lin = project_onto_hull(k3, vec({1.0, 1.0}));
   CHECK(lin.linear_certificate);
+  CHECK(lin.face_exact);
   CHECK(lin.status == HullStatus::certified);
   CHECK(lin.face == std::vector<Index>{0, 1});
   CHECK(lin.delta_lo <= 1.5 * scale);
