@@ -82,6 +82,16 @@ void check_hull_paths(const vashista::Stream& s) {
                    static_cast<long long>(a.screened_keys), a.face.size(),
                    a.face_exact ? "exact" : "contains the face", vashista::to_string(b.status), b.face.size(),
                    b.face_exact ? "exact" : "contains the face");
+      // The instance, exactly (hex floats), for a unit test.
+      for (Index i = 0; i < keys.rows(); ++i) {
+        std::fprintf(stderr, "key %lld:", static_cast<long long>(i));
+        for (Index c = 0; c < keys.cols(); ++c) std::fprintf(stderr, " %a", keys(i, c));
+        std::fprintf(stderr, "  lambda %a +- %a | %a +- %a\n", a.lambda[i], a.lambda_error[i], b.lambda[i],
+                     b.lambda_error[i]);
+      }
+      std::fprintf(stderr, "query:");
+      for (Index c = 0; c < q.size(); ++c) std::fprintf(stderr, " %a", q[c]);
+      std::fprintf(stderr, "\n");
       std::abort();
     }
   }

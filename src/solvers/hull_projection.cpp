@@ -935,12 +935,17 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     auto nearer = [&](Index a, Index b) {
       return nearness(a) > nearness(b) || (nearness(a) == nearness(b) && a < b);
     };
-    const Index take_s2 = std::min<Index>(take_s, static_cast<Index>(score_part.size()));
+    // W0 takes `take` keys whenever the pool has them: a part with too few keys leaves its share to the
+    // other (fuzz finding: with take = 1 and duplicate keys every pool key ranked by score, take_s = 0,
+    // and W0 was empty; Wolfe then read a working set that did not exist).
+    Index take_s2 = std::min<Index>(take_s, static_cast<Index>(score_part.size()));
     const Index take_n = std::min<Index>(take - take_s2, static_cast<Index>(near_part.size()));
+    take_s2 = std::min<Index>(take - take_n, static_cast<Index>(score_part.size()));
     std::partial_sort(score_part.begin(), score_part.begin() + take_s2, score_part.end(), higher);
     std::partial_sort(near_part.begin(), near_part.begin() + take_n, near_part.end(), nearer);
     for (Index t = 0; t < take_s2; ++t) add_to_working_set(keys, st, score_part[static_cast<std::size_t>(t)]);
     for (Index t = 0; t < take_n; ++t) add_to_working_set(keys, st, near_part[static_cast<std::size_t>(t)]);
+    VASHISTA_CHECK(!st.wset.empty(), ErrorKind::internal, "hull projection: empty initial working set ({} keys)", n);
     // Price W0 alone first and try the query-axis bound at its solution; the pool joins when that
     // fails (price). Without screening every pricing pass is full.
     st.next_full = !options.screening;

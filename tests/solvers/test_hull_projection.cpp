@@ -461,3 +461,25 @@ TEST_CASE("hull: tiny keys (~1e-14, fuzz finding: the corral emptied) and overfl
   const Matrix keys = rows({{1.0}, {-3e14}, {-3e14}, {2.5e21}});
   CHECK_THROWS_AS(project_onto_hull(keys, vec({1.43e299})), Error);
 }
+
+TEST_CASE("hull: a one-key working set over duplicate keys (fuzz finding: the working set was empty)") {
+  // Both keys rank by score (equal scores), none by nearness: the nearness share of a one-key W0 was
+  // empty and so was W0; Wolfe then read a stale working set and "proved" both keys off the face.
+  HullOptions one;
+  one.initial_working_set = 1;
+  one.max_added_per_pass = 1;
+  for (const double scale : {1.0, 0x1.a2fe76a3f9475p-499}) {
+    CAPTURE(scale);
+    const Matrix k = rows({{scale}, {scale}});
+    const Vector q = vec({-54.0 * scale});
+    for (const bool screening : {true, false}) {
+      one.screening = screening;
+      const auto h = project_onto_hull(k, q, one);
+      CHECK(h.status == HullStatus::certified);
+      CHECK(h.face == std::vector<Index>{0, 1});  // both keys lie at x* = k
+      CHECK(h.x[0] == scale);
+      CHECK(std::abs(h.lambda[0]) <= h.lambda_error[0]);
+      CHECK(std::abs(h.lambda[1]) <= h.lambda_error[1]);
+    }
+  }
+}
