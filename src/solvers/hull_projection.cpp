@@ -73,9 +73,21 @@ constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut)
 
 double gamma(double k) { return k * kU / (1.0 - k * kU); }
 
+// Underflow. The rounding bounds above are relative (fl(a op b) = (a op b)(1 + delta)); a product that
+// falls below 2^-1022 also carries an absolute error of up to half the smallest subnormal, and a bound
+// evaluated in floating point can itself underflow to 0 (fuzz finding: keys ~1e-165 gave a Frank-Wolfe
+// gap of 3e-333 computed as 0, every bar 0, and a multiplier of 3e-318 "proven" positive). Every bar
+// therefore carries this absolute floor: it covers the subnormal errors of the two length-d dot products
+// of a multiplier, of the assembled point and of the bar's own ~10 terms (4d + 128 smallest subnormals,
+// ~1e-321 at d = 128; it changes nothing unless the data's squared scale is below ~1e-300).
+double underflow_floor(Index d) {
+  return (4.0 * static_cast<double>(d) + 128.0) * std::numeric_limits<double>::denorm_min();
+}
+
 struct Pricing {
   Vector lambda, rho, dist;
   double xr = 0, xnorm = 0, rnorm = 0, dx = 0;
+  double floor = 0;       // underflow_floor(d), part of every rho_i
   bool screen_ok = true;  // every screened key proven lambda_i > 0 by the screening bound
   Index screened = 0;     // number of keys priced by the screening bound
   double min_slack = kInf;  // full pricing: min_i (lambda_i + rho_i); >= 0 means no key is a violator
@@ -255,7 +267,9 @@ double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
     max_norm = std::max(max_norm, keys.row(key).norm());
   }
   st.r = st.q - st.x;
-  return 2.0 * gamma(static_cast<double>(corral.size()) + 2.0) * max_norm;
+  // Relative rounding of the sum, plus the subnormal error of each of its products (see underflow_floor).
+  const double c = static_cast<double>(corral.size()) + 2.0;
+  return 2.0 * gamma(c) * max_norm + c * std::sqrt(static_cast<double>(keys.cols())) * std::numeric_limits<double>::denorm_min();
 }
 
 void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, Index key) {
@@ -267,13 +281,13 @@ void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, In
 
 // Exact pricing of key i from t_i = <k_i, r> (formulas of the header comment).
 inline void price_key(double xr, double xnorm, double rnorm, double dx, double qnorm, double gd2, double gd4,
-                      double t, double score, double kn, double& lambda, double& rho, double& dist) {
+                      double floor, double t, double score, double kn, double& lambda, double& rho, double& dist) {
   const double l = xr - t;
   const double dist2 = xnorm * xnorm - 2.0 * (score - t) + kn * kn;
   const double scale = xnorm + kn + qnorm + rnorm;
   dist = std::min(xnorm + kn, std::sqrt(std::max(0.0, dist2) + 2.0 * gd4 * scale * scale));
   lambda = l;
-  rho = 2.0 * (gd2 * (xnorm + kn) * rnorm + kU * std::abs(l) + dx * (dist + rnorm) + dx * dx);
+  rho = 2.0 * (gd2 * (xnorm + kn) * rnorm + kU * std::abs(l) + dx * (dist + rnorm) + dx * dx) + floor;
 }
 
 // Prices `rows` (sorted, none a survivor yet) exactly at the current x from their dot products with r,
@@ -284,7 +298,7 @@ void price_rows_exactly(const Eigen::Ref<const Matrix>& keys, const Vector& knor
   const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
                gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
   for (Index i : rows) {
-    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
+    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, pr.floor, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
               pr.rho[i], pr.dist[i]);
     st.is_survivor[static_cast<std::size_t>(i)] = 1;
   }
@@ -350,7 +364,8 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
                           (1.0 + 2.0 * kU))
               : k;
     dist = (xn + k) * (1.0 + 4.0 * kU);
-    rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kU * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kU);
+    rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kU * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kU) +
+          pr.floor;
   };
   const char* __restrict surv = st.is_survivor.data();
   const Index limit = std::max<Index>(8, n / 16);
@@ -445,6 +460,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   pr.xr = st.x.dot(st.r);
   pr.xnorm = st.x.norm();
   pr.rnorm = st.r.norm();
+  pr.floor = underflow_floor(keys.cols());
   const double qnorm = st.q.norm();
   const double gd2 = gamma(d + 2.0), gd4 = gamma(d + 4.0);
   pr.lambda.resize(n);
@@ -457,11 +473,11 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     double* __restrict lambda = pr.lambda.data();
     double* __restrict rho = pr.rho.data();
     double* __restrict dist = pr.dist.data();
-    const double xr = pr.xr, xnorm = pr.xnorm, rnorm = pr.rnorm, dx = pr.dx;
+    const double xr = pr.xr, xnorm = pr.xnorm, rnorm = pr.rnorm, dx = pr.dx, floor = pr.floor;
     double min_slack = kInf, gap_bound = 0;
 #pragma omp simd reduction(min : min_slack) reduction(max : gap_bound)
     for (Index i = 0; i < n; ++i) {
-      price_key(xr, xnorm, rnorm, dx, qnorm, gd2, gd4, kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
+      price_key(xr, xnorm, rnorm, dx, qnorm, gd2, gd4, floor, kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
       min_slack = std::min(min_slack, lambda[i] + rho[i]);
       gap_bound = std::max(gap_bound, rho[i] - lambda[i]);
     }
@@ -470,7 +486,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     return pr;
   }
   for (Index i : st.survivors)
-    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
+    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, pr.floor, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
               pr.rho[i], pr.dist[i]);
   if (!st.screened) {
     // No reference: W0 (then the candidate pool) is priced exactly. Once the survivors have no violator,
@@ -497,7 +513,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     if (st.is_survivor[static_cast<std::size_t>(i)]) continue;
     const double l = st.ref_lambda[i] + c;
     const double rho = st.ref_rho[i] + 2.0 * (c_err + kU * std::abs(l)) +
-                       (st.ref_dist[i] + st.ref_dx) * big_m * (1.0 + 8.0 * kU);
+                       (st.ref_dist[i] + st.ref_dx) * big_m * (1.0 + 8.0 * kU) + pr.floor;
     pr.lambda[i] = l;
     pr.rho[i] = rho;
     pr.dist[i] = (st.ref_dist[i] + big_m) * (1.0 + 4.0 * kU);
@@ -651,7 +667,8 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
                     keys.row(base).transpose();
     const Eigen::MatrixXd gram = diff.transpose() * diff;
     const double dfro2 = diff.squaredNorm();
-    const double e_gram = (2.0 * up + up * up + gamma(static_cast<double>(d))) * dfro2 * inflate;
+    const double tiny = underflow_floor(d);  // absolute (subnormal) error of an entry of G or g
+    const double e_gram = ((2.0 * up + up * up + gamma(static_cast<double>(d))) * dfro2 + static_cast<double>(m) * tiny) * inflate;
     Eigen::MatrixXd inverse = gram.ldlt().solve(Eigen::MatrixXd::Identity(m, m));
     if (!inverse.allFinite()) return lc;
     const Eigen::MatrixXd residual = Eigen::MatrixXd::Identity(m, m) - inverse * gram;
@@ -663,7 +680,8 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
     const double rn = pr.rnorm;
     const double e_r = kU * rn * (1.0 + kU) + pr.dx;
     const Vector g = diff.transpose() * st.r;
-    const double g_err = std::sqrt(dfro2) * (up * (rn + e_r) + e_r + gamma(static_cast<double>(d)) * rn) * inflate;
+    const double g_err =
+        (std::sqrt(dfro2) * (up * (rn + e_r) + e_r + gamma(static_cast<double>(d)) * rn) + std::sqrt(static_cast<double>(m)) * tiny) * inflate;
     const double gnorm = (g.norm() + g_err) * inflate;
     const double beta_bound = ginv * gnorm * inflate;  // ||beta||_2 >= |beta_s|
     eta = std::sqrt(ginv) * gnorm * inflate;
@@ -700,7 +718,7 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
               const std::vector<Index>& corral_keys, Vector& lambda_error, std::vector<Index>& face,
               Classification& out) {
   const Index n = st.visible;
-  const double rnorm = pr.rnorm, dx = pr.dx;
+  const double rnorm = pr.rnorm, dx = pr.dx, floor = pr.floor;
   const double eta = lc != nullptr ? lc->eta : 0.0;
   const double* __restrict rho = pr.rho.data();
   const double* __restrict dist = pr.dist.data();
@@ -710,9 +728,9 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
   out = Classification{};
   for (Index i = 0; i < n; ++i) {
     const double l = lambda[i];
-    double err = (rho[i] + e * (rnorm + dist[i] + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate;
+    double err = (rho[i] + e * (rnorm + dist[i] + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate + floor;
     if (lc != nullptr) {
-      const double lc_err = (rho[i] + eta * (dist[i] + dx + eta) + eta * eta) * kLinearInflate;
+      const double lc_err = (rho[i] + eta * (dist[i] + dx + eta) + eta * eta) * kLinearInflate + floor;
       const bool in_corral = next_corral != corral_keys.end() && *next_corral == i;
       if (in_corral) ++next_corral;
       if (in_corral ? !(std::abs(l) <= lc_err) : !(l - lc_err > 0)) return false;

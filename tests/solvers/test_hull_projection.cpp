@@ -483,3 +483,27 @@ TEST_CASE("hull: a one-key working set over duplicate keys (fuzz finding: the wo
     }
   }
 }
+
+TEST_CASE("hull: keys ~1e-150 and ~1e-165, products underflow (fuzz finding: bars of 0)") {
+  // q is key 3, so x* = q, r* = 0 and every multiplier is exactly 0. The Frank-Wolfe gap of a nearby
+  // x (~3e-333) underflowed to 0 and took every bar with it, while a computed multiplier was 3e-318:
+  // key 1 was "proven" off the face. Every bar now carries the subnormal floor.
+  const Matrix k = rows({{0x1.2e43ae3a7e9ebp-546}, {0x1.a2fc137e1626bp-499}, {0x1.a2fc137e1626bp-499},
+                         {-0x1.3844b3162960ap-547}});
+  const Vector q = vec({-0x1.3844b3162960ap-547});
+  HullOptions one;
+  one.initial_working_set = 1;
+  one.max_added_per_pass = 1;
+  for (const bool screening : {true, false}) {
+    for (const HullOptions& base : {HullOptions{}, one}) {
+      HullOptions options = base;
+      options.screening = screening;
+      const auto h = project_onto_hull(k, q, options);
+      CAPTURE(screening);
+      CAPTURE(options.initial_working_set);
+      CHECK(h.status == HullStatus::no_gap);
+      CHECK(h.face == std::vector<Index>{0, 1, 2, 3});
+      for (Index i = 0; i < k.rows(); ++i) CHECK(std::abs(h.lambda[i]) <= h.lambda_error[i]);
+    }
+  }
+}
