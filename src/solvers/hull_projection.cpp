@@ -318,7 +318,7 @@ void price_rows_exactly(const Eigen::Ref<const Matrix>& keys, const Vector& knor
 //   S_i = ||x|| + ||k_i|| + ||q|| bounds the rounding of <x, r>, of a (|a^ - a| <= 4g ||x|| / ||q||),
 //     of s_i (gamma_d ||k_i|| ||q||) and of the products: together <= 10 g S_i^2 + u |l_i|;
 //   PN = (||fl(x - a^ q)|| (1 + 2g) + 5 g ||x||)(1 + 4u) >= ||p||;
-//   PK_i = sqrt(max(0, ||k_i||^2 (1 + 8u) - s_lo^2 / ||q||^2 (1 - 8u)) (1 + 2u)) >= ||P k_i||, with
+//   PK_i = sqrt(max(0, ||k_i||^2 (1 + 8u) - (s_lo / ||q||)^2 (1 - 8u)) (1 + 2u)) >= ||P k_i||, with
 //     s_lo = max(0, |s_i| - gamma_d ||k_i|| ||q||) <= |s_i|;
 //   dx, dist_i = (||x|| + ||k_i||)(1 + 4u) as in price_key (the exact hull point x~ is within dx of x).
 // A key is screened when l_i - rho_i > threshold, threshold = 2 min{l_j + rho_j : j exactly priced,
@@ -341,7 +341,6 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   const double xn = pr.xnorm * (1.0 + 2.0 * g);
   const double rn = pr.rnorm * (1.0 + 2.0 * g);
   const double pn = (pn_stored * (1.0 + 2.0 * g) + 5.0 * g * xn) * (1.0 + 4.0 * kU);
-  const double inv_qn2 = 1.0 / (qn * qn);
   const double one_minus_a = 1.0 - a, xr = pr.xr, dx = pr.dx;
   const double shift = dx * (rn + 2.0 * dx);
   // Threshold from the exactly priced keys (the survivors) clearly outside the face.
@@ -359,10 +358,11 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     l = xr - one_minus_a * s;
     const double scale = xn + k + qn;
     const double s_lo = std::max(0.0, std::abs(s) - gd * k * qn);
+    // (s_lo / qn)^2, not s_lo^2 / qn^2: s_lo^2 overflows for keys and queries ~1e150 (fuzz finding: an
+    // infinite subtrahend made ||P k_i|| = 0 and "proved" a multiplier off by 2^993).
+    const double s_q = s_lo / qn;
     const double pk =
-        tight ? std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_lo * s_lo * inv_qn2 * (1.0 - 8.0 * kU)) *
-                          (1.0 + 2.0 * kU))
-              : k;
+        tight ? std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_q * s_q * (1.0 - 8.0 * kU)) * (1.0 + 2.0 * kU)) : k;
     dist = (xn + k) * (1.0 + 4.0 * kU);
     rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kU * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kU) +
           pr.floor;

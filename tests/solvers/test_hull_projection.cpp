@@ -507,3 +507,26 @@ TEST_CASE("hull: keys ~1e-150 and ~1e-165, products underflow (fuzz finding: bar
     }
   }
 }
+
+TEST_CASE("hull: keys and query ~1e150, the query-axis bound's squares overflow (fuzz finding)") {
+  // s_i^2 ~ 2^1992 overflowed to inf inside the tight ||P k_i|| bound, which became 0: key 1 was
+  // "proven" with lambda 1.26 * 2^992 +- 2^976 while its multiplier is 3.26 * 2^992.
+  const Matrix k = rows({{0x1.38d352e5096afp+498, -0x1.38d352e5096afp+498, 0x1.1b7f831f9088fp+497},
+                         {-0x1.d53cfc578e206p+499, -0x1.d53cfc578e206p+499, -0x1.45e4460440cfdp+495},
+                         {0x1.37e7c8dcd56fep+498, 0x1.35252ac4397ecp+496, 0x1.35252ac4397ecp+496},
+                         {0x1.35252ac4397ecp+496, 0x1.35252ac4397ecp+496, 0x1.35252ac4397cap+496},
+                         {-0x1.218d437217cbdp+496, 0x1.35252ac4397ecp+496, 0x1.38d352e50971dp+498}});
+  const Vector q = vec({-0x1.5af084b0e6fd6p+495, 0x1.35252ac4397ecp+496, 0x1.38d352e5096afp+498});
+  HullOptions one;
+  one.initial_working_set = 1;
+  one.max_added_per_pass = 1;
+  HullOptions unscreened = one;
+  unscreened.screening = false;
+  const auto a = project_onto_hull(k, q, one);
+  const auto b = project_onto_hull(k, q, unscreened);
+  for (Index i = 0; i < k.rows(); ++i) {
+    CAPTURE(i);
+    CHECK(std::abs(a.lambda[i] - b.lambda[i]) <= a.lambda_error[i] + b.lambda_error[i]);
+  }
+  CHECK(a.face == b.face);
+}
