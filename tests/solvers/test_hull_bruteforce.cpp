@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace vashista;
@@ -146,6 +147,25 @@ void compare(const Matrix& keys, const Vector& q, Tally& tally, const HullOption
   }
 }
 
+// The tallies of a brute-force run with default options and with a one-key working set: no solve may be
+// unresolved or ambiguous, both runs certify the same instances, and the small working set's runs
+// really exercised the screening bounds (at least min_screened solves with screened keys).
+void report_and_check(const char* name, const Tally& tally, const Tally& small, int min_screened) {
+  for (const Tally* t : {&tally, &small}) {
+    const std::string label = std::string(name) + (t == &small ? ", working set of 1" : "");
+    MESSAGE(label, ": certified ", t->certified, " (face exact ", t->exact,
+            ", F larger than the face ", t->superset, "), no_gap ", t->no_gap, ", ambiguous ", t->ambiguous,
+            ", unresolved ", t->unresolved, ", with screened keys ", t->screened);
+  }
+  CHECK(tally.unresolved == 0);
+  CHECK(tally.ambiguous == 0);
+  CHECK(tally.certified > 200);
+  CHECK(small.unresolved == 0);
+  CHECK(small.ambiguous == 0);
+  CHECK(small.certified == tally.certified);
+  CHECK(small.screened > min_screened);
+}
+
 }  // namespace
 
 TEST_CASE("hull vs brute force: Gaussian keys, d in {2,3,5,8}, n <= 12") {
@@ -162,18 +182,7 @@ TEST_CASE("hull vs brute force: Gaussian keys, d in {2,3,5,8}, n <= 12") {
     compare(keys, q, tally);
     compare(keys, q, small, small_working_set());
   }
-  MESSAGE("gaussian: certified ", tally.certified, " (face exact ", tally.exact, ", F larger than the face ",
-          tally.superset, "), no_gap ", tally.no_gap, ", ambiguous ", tally.ambiguous, ", unresolved ", tally.unresolved);
-  MESSAGE("gaussian, working set of 1: certified ", small.certified, " (face exact ", small.exact, ", F larger than the face ",
-          small.superset, "), no_gap ", small.no_gap, ", ambiguous ",
-          small.ambiguous, ", unresolved ", small.unresolved, ", with screened keys ", small.screened);
-  CHECK(tally.unresolved == 0);
-  CHECK(tally.ambiguous == 0);
-  CHECK(tally.certified > 200);
-  CHECK(small.unresolved == 0);
-  CHECK(small.ambiguous == 0);
-  CHECK(small.certified == tally.certified);
-  CHECK(small.screened > 50);
+  report_and_check("gaussian", tally, small, 50);
   // Keys in general position: every certified face is proven exact (the linear certificate holds).
   CHECK(tally.exact == tally.certified);
   CHECK(small.exact == small.certified);
@@ -193,16 +202,5 @@ TEST_CASE("hull vs brute force: integer keys (ties, duplicates, dependent faces)
     compare(keys, q, tally);
     compare(keys, q, small, small_working_set());
   }
-  MESSAGE("integer: certified ", tally.certified, " (face exact ", tally.exact, ", F larger than the face ",
-          tally.superset, "), no_gap ", tally.no_gap, ", ambiguous ", tally.ambiguous, ", unresolved ", tally.unresolved);
-  MESSAGE("integer, working set of 1: certified ", small.certified, " (face exact ", small.exact, ", F larger than the face ",
-          small.superset, "), no_gap ", small.no_gap, ", ambiguous ",
-          small.ambiguous, ", unresolved ", small.unresolved, ", with screened keys ", small.screened);
-  CHECK(tally.unresolved == 0);
-  CHECK(tally.ambiguous == 0);
-  CHECK(tally.certified > 200);
-  CHECK(small.unresolved == 0);
-  CHECK(small.ambiguous == 0);
-  CHECK(small.certified == tally.certified);
-  CHECK(small.screened > 20);
+  report_and_check("integer", tally, small, 20);
 }
