@@ -25,6 +25,15 @@ Matrix rows(std::initializer_list<std::initializer_list<double>> values) {
   return m;
 }
 
+// A working set of one key, one key added per pricing: most keys then go through the screening paths
+// (query-axis bound, candidate pool) even on tiny instances.
+HullOptions one_key_working_set() {
+  HullOptions options;
+  options.initial_working_set = 1;
+  options.max_added_per_pass = 1;
+  return options;
+}
+
 Vector vec(std::initializer_list<double> values) {
   Vector v(static_cast<Index>(values.size()));
   Index i = 0;
@@ -465,9 +474,7 @@ TEST_CASE("hull: tiny keys (~1e-14, fuzz finding: the corral emptied) and overfl
 TEST_CASE("hull: a one-key working set over duplicate keys (fuzz finding: the working set was empty)") {
   // Both keys rank by score (equal scores), none by nearness: the nearness share of a one-key W0 was
   // empty and so was W0; Wolfe then read a stale working set and "proved" both keys off the face.
-  HullOptions one;
-  one.initial_working_set = 1;
-  one.max_added_per_pass = 1;
+  HullOptions one = one_key_working_set();
   for (const double scale : {1.0, 0x1.a2fe76a3f9475p-499}) {
     CAPTURE(scale);
     const Matrix k = rows({{scale}, {scale}});
@@ -491,9 +498,7 @@ TEST_CASE("hull: keys ~1e-150 and ~1e-165, products underflow (fuzz finding: bar
   const Matrix k = rows({{0x1.2e43ae3a7e9ebp-546}, {0x1.a2fc137e1626bp-499}, {0x1.a2fc137e1626bp-499},
                          {-0x1.3844b3162960ap-547}});
   const Vector q = vec({-0x1.3844b3162960ap-547});
-  HullOptions one;
-  one.initial_working_set = 1;
-  one.max_added_per_pass = 1;
+  HullOptions one = one_key_working_set();
   for (const bool screening : {true, false}) {
     for (const HullOptions& base : {HullOptions{}, one}) {
       HullOptions options = base;
@@ -517,9 +522,7 @@ TEST_CASE("hull: keys and query ~1e150, the query-axis bound's squares overflow 
                          {0x1.35252ac4397ecp+496, 0x1.35252ac4397ecp+496, 0x1.35252ac4397cap+496},
                          {-0x1.218d437217cbdp+496, 0x1.35252ac4397ecp+496, 0x1.38d352e50971dp+498}});
   const Vector q = vec({-0x1.5af084b0e6fd6p+495, 0x1.35252ac4397ecp+496, 0x1.38d352e5096afp+498});
-  HullOptions one;
-  one.initial_working_set = 1;
-  one.max_added_per_pass = 1;
+  HullOptions one = one_key_working_set();
   HullOptions unscreened = one;
   unscreened.screening = false;
   const auto a = project_onto_hull(k, q, one);
