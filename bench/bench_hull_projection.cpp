@@ -8,10 +8,13 @@
 //
 // The results are written into HullProjection objects reused across iterations (the storage-reusing
 // overloads), as a loop over decoding steps would: no n-sized allocation per query.
-// Reported per benchmark (median of the repetitions): real_time per iteration = one query for the
-// single solve, one batch of 32 queries for the batch solve; counters
+// Reported per benchmark (median of the repetitions): real_time per iteration = the 32 queries solved
+// one by one (single solves) or as one batch, with the pass samples below (so real_time includes
+// them: read us_per_query); every iteration covers every query (the faces differ in size); counters
 //   us_per_query  time per query (batch time / 32 for the batch)
-//   pass_us       one pass K * r over the same keys, timed in the same run: the faster of Eigen's gemv
+//   pass_us       one pass K * r over the same keys, timed between the solves of the same loop (one gemv
+//                 and one key_dots pass after every solve, the median of those samples), so that the pass
+//                 and the solves see the same machine state on a host whose speed drifts: the faster of Eigen's gemv
 //                 (pass_gemv_us) and the library's own prefetching pass solvers/key_dots.hpp
 //                 (pass_dots_us; on keys that stream from memory it beats the gemv, and the projection's
 //                 passes use it, so the gemv alone would flatter the ratio)
@@ -124,26 +127,41 @@ struct PassTimes {
   double best() const { return std::min(gemv_us, dots_us); }
 };
 
-/// Median times of one pass K * r over the keys, in microseconds: Eigen's gemv and key_pass_dots,
-/// interleaved so that both see the same machine state.
-PassTimes pass_microseconds(const Matrix& keys) {
-  Vector r = Vector::Ones(keys.cols());
-  Vector out(keys.rows());
-  std::vector<double> gemv, dots;
-  for (int rep = 0; rep < 21; ++rep) {
-    auto start = std::chrono::steady_clock::now();
-    out.noalias() = keys * r;
-    benchmark::DoNotOptimize(out.data());
-    gemv.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
-    start = std::chrono::steady_clock::now();
-    key_pass_dots(keys, r, out);
-    benchmark::DoNotOptimize(out.data());
-    dots.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+/// One pass K * r over the keys timed after every measured solve (Eigen's gemv and key_pass_dots, one
+/// sample each), so that the passes and the solves interleave in time: a drift of the host's speed
+/// during a benchmark then moves both, not the ratio (measured once before the solves, the same
+/// n = 16384 pass read 546 us in one benchmark and 930 us in the next).
+class PassSampler {
+ public:
+  explicit PassSampler(const Matrix& keys) : keys_(keys), r_(Vector::Ones(keys.cols())), out_(keys.rows()) {}
+
+  void sample() {
+    gemv_.push_back(time_us([&] { out_.noalias() = keys_ * r_; }));
+    dots_.push_back(time_us([&] { key_pass_dots(keys_, r_, out_); }));
   }
-  std::nth_element(gemv.begin(), gemv.begin() + 10, gemv.end());
-  std::nth_element(dots.begin(), dots.begin() + 10, dots.end());
-  return {gemv[10], dots[10]};
-}
+
+  /// Medians of the samples.
+  PassTimes median() const { return {median_of(gemv_), median_of(dots_)}; }
+
+ private:
+  template <class Pass>
+  double time_us(Pass pass) {
+    const auto start = std::chrono::steady_clock::now();
+    pass();
+    benchmark::DoNotOptimize(out_.data());
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  }
+  static double median_of(std::vector<double> values) {
+    if (values.empty()) return kNaN;
+    const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+    std::nth_element(values.begin(), middle, values.end());
+    return *middle;
+  }
+
+  const Matrix& keys_;
+  Vector r_, out_;
+  std::vector<double> gemv_, dots_;
+};
 
 struct Tally {
   double queries = 0, passes = 0, certified = 0, screened = 0, majors = 0, face = 0;
@@ -194,27 +212,28 @@ void BM_OnePassDots(benchmark::State& state) {
 
 void BM_HullSingle(benchmark::State& state) {
   const Instance& inst = instance(state.range(1) != 0, state.range(0));
-  const PassTimes pass_us = pass_microseconds(inst.keys);
+  PassSampler passes(inst.keys);
   double total_us = 0;
   Tally tally;
-  Index j = 0;
   HullProjection h;  // reused, as a decoding loop would (no n-sized allocation per query)
   for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    project_onto_hull(inst.keys, inst.queries.row(j).transpose(), HullOptions{}, h);
-    total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-    benchmark::DoNotOptimize(h.x.data());
-    tally.add(h);
-    j = (j + 1) % kQueries;
+    for (Index j = 0; j < kQueries; ++j) {
+      const auto start = std::chrono::steady_clock::now();
+      project_onto_hull(inst.keys, inst.queries.row(j).transpose(), HullOptions{}, h);
+      total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+      benchmark::DoNotOptimize(h.x.data());
+      tally.add(h);
+      passes.sample();
+    }
   }
-  report(state, total_us, tally, pass_us);
+  report(state, total_us, tally, passes.median());
 }
 
 // The single solve with the stream's key norms computed once before the loop (solvers/key_norms.hpp), as
 // a decoding loop keeps them with its keys; norms_us reports what computing them for all keys costs.
 void BM_HullSingleStreamNorms(benchmark::State& state) {
   const Instance& inst = instance(state.range(1) != 0, state.range(0));
-  const PassTimes pass_us = pass_microseconds(inst.keys);
+  PassSampler passes(inst.keys);
   std::vector<double> norm_times;
   KeyNorms norms;
   for (int rep = 0; rep < 5; ++rep) {
@@ -225,23 +244,24 @@ void BM_HullSingleStreamNorms(benchmark::State& state) {
   std::nth_element(norm_times.begin(), norm_times.begin() + 2, norm_times.end());
   double total_us = 0;
   Tally tally;
-  Index j = 0;
   HullProjection h;
   for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    project_onto_hull(inst.keys, norms, inst.queries.row(j).transpose(), HullOptions{}, h);
-    total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-    benchmark::DoNotOptimize(h.x.data());
-    tally.add(h);
-    j = (j + 1) % kQueries;
+    for (Index j = 0; j < kQueries; ++j) {
+      const auto start = std::chrono::steady_clock::now();
+      project_onto_hull(inst.keys, norms, inst.queries.row(j).transpose(), HullOptions{}, h);
+      total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+      benchmark::DoNotOptimize(h.x.data());
+      tally.add(h);
+      passes.sample();
+    }
   }
-  report(state, total_us, tally, pass_us);
+  report(state, total_us, tally, passes.median());
   state.counters["norms_us"] = norm_times[2];
 }
 
 void BM_HullBatch(benchmark::State& state) {
   const Instance& inst = instance(state.range(1) != 0, state.range(0));
-  const PassTimes pass_us = pass_microseconds(inst.keys);
+  PassSampler passes(inst.keys);
   double total_us = 0;
   Tally tally;
   std::vector<HullProjection> hs;  // reused
@@ -251,8 +271,9 @@ void BM_HullBatch(benchmark::State& state) {
     total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
     for (const auto& h : hs) tally.add(h);
     benchmark::DoNotOptimize(hs.data());
+    for (Index t = 0; t < kQueries; ++t) passes.sample();  // as many samples as the single solves take
   }
-  report(state, total_us, tally, pass_us);
+  report(state, total_us, tally, passes.median());
 }
 
 void sizes(benchmark::internal::Benchmark* b) {
