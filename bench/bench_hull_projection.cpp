@@ -210,8 +210,10 @@ void BM_OnePassDots(benchmark::State& state) {
   }
 }
 
-void BM_HullSingle(benchmark::State& state) {
-  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+/// The measured loop of the single-solve benchmarks: every iteration solves the 32 queries one by one
+/// with `solve(j, h)` into one reused result, each followed by a pass sample.
+template <class Solve>
+void run_single_solves(benchmark::State& state, const Instance& inst, Solve solve) {
   PassSampler passes(inst.keys);
   double total_us = 0;
   Tally tally;
@@ -219,7 +221,7 @@ void BM_HullSingle(benchmark::State& state) {
   for (auto _ : state) {
     for (Index j = 0; j < kQueries; ++j) {
       const auto start = std::chrono::steady_clock::now();
-      project_onto_hull(inst.keys, inst.queries.row(j).transpose(), HullOptions{}, h);
+      solve(j, h);
       total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
       benchmark::DoNotOptimize(h.x.data());
       tally.add(h);
@@ -229,11 +231,17 @@ void BM_HullSingle(benchmark::State& state) {
   report(state, total_us, tally, passes.median());
 }
 
+void BM_HullSingle(benchmark::State& state) {
+  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+  run_single_solves(state, inst, [&](Index j, HullProjection& h) {
+    project_onto_hull(inst.keys, inst.queries.row(j).transpose(), HullOptions{}, h);
+  });
+}
+
 // The single solve with the stream's key norms computed once before the loop (solvers/key_norms.hpp), as
 // a decoding loop keeps them with its keys; norms_us reports what computing them for all keys costs.
 void BM_HullSingleStreamNorms(benchmark::State& state) {
   const Instance& inst = instance(state.range(1) != 0, state.range(0));
-  PassSampler passes(inst.keys);
   std::vector<double> norm_times;
   KeyNorms norms;
   for (int rep = 0; rep < 5; ++rep) {
@@ -242,20 +250,9 @@ void BM_HullSingleStreamNorms(benchmark::State& state) {
     norm_times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
   }
   std::nth_element(norm_times.begin(), norm_times.begin() + 2, norm_times.end());
-  double total_us = 0;
-  Tally tally;
-  HullProjection h;
-  for (auto _ : state) {
-    for (Index j = 0; j < kQueries; ++j) {
-      const auto start = std::chrono::steady_clock::now();
-      project_onto_hull(inst.keys, norms, inst.queries.row(j).transpose(), HullOptions{}, h);
-      total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-      benchmark::DoNotOptimize(h.x.data());
-      tally.add(h);
-      passes.sample();
-    }
-  }
-  report(state, total_us, tally, passes.median());
+  run_single_solves(state, inst, [&](Index j, HullProjection& h) {
+    project_onto_hull(inst.keys, norms, inst.queries.row(j).transpose(), HullOptions{}, h);
+  });
   state.counters["norms_us"] = norm_times[2];
 }
 

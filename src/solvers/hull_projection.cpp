@@ -423,11 +423,33 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
 // Query-axis attempts per query: one at W0's solution, one when the candidate pool has no violator.
 constexpr int kAxisFailures = 2;
 
+// A cut c such that about k of the n values value(0..n-1) are >= c: the k-th largest value of a strided
+// sample of at most kCutSample values (exact when n <= kCutSample). The candidate pool and the screening
+// radius only need a cut of about the right size (they choose which keys are priced first; the
+// certificate never depends on them): a full nth_element over n = 4096 values cost as much as a pass
+// over the keys, and one over a 1024-value sample still 8 us (a sixth of a pass). With 256 values the
+// rank of a 1/16 cut has a standard error of ~25% of the pool size. Deterministic: the sample is every
+// ceil(n / kCutSample)-th index.
 template <class Value>
-double approximate_cut(Index n, Index k, Value value, std::vector<double>& sample);
+double approximate_cut(Index n, Index k, Value value, std::vector<double>& sample) {
+  const Index stride = (n + kCutSample - 1) / kCutSample;
+  sample.clear();
+  for (Index i = 0; i < n; i += stride) sample.push_back(value(i));
+  const Index size = static_cast<Index>(sample.size());
+  const Index rank = std::clamp<Index>((k * size + n / 2) / n, 1, size);  // k scaled to the sample
+  std::nth_element(sample.begin(), sample.begin() + (rank - 1), sample.end(), std::greater<double>());
+  return sample[static_cast<std::size_t>(rank - 1)];
+}
 
-// After the pool's first pricing only its most promising keys stay survivors: those whose ratio
-// (l_i - rho_i) / dist_i (how far x must move for lambda_i to reach 0, set_reference) is among the smallest
+// How far x must move for key i's multiplier to reach 0, up to the factor ||x - k_i|| bounds:
+// (l_i - rho_i) / (dist_i + dx). Ranks keys for the screening radius (set_reference) and the pool's
+// re-pricing (shrink_pool).
+double move_ratio(const Pricing& pr, Index i) {
+  return (pr.lambda[i] - pr.rho[i]) / (pr.dist[i] + pr.dx + 1e-300);
+}
+
+// After the pool's first pricing only its most promising keys stay survivors: those whose move_ratio
+// (how far x must move for lambda_i to reach 0) is among the smallest
 // kPoolKeep of the survivors (at least kPoolKeepMin keys), and every working-set key. The pool stage
 // only chooses keys for the working set (the full pass that follows judges every key), and x moves
 // little between its solves, so re-reading the other 3/4 of the pool's scattered rows at every solve
@@ -442,10 +464,7 @@ void shrink_pool(QueryState& st, const Pricing& pr) {
   const Index count = static_cast<Index>(st.survivors.size());
   const Index keep = std::max<Index>(kPoolKeepMin, static_cast<Index>(kPoolKeep * static_cast<double>(count)));
   if (keep >= count) return;
-  auto ratio = [&](Index t) {
-    const Index i = st.survivors[static_cast<std::size_t>(t)];
-    return (pr.lambda[i] - pr.rho[i]) / (pr.dist[i] + pr.dx + 1e-300);
-  };
+  auto ratio = [&](Index t) { return move_ratio(pr, st.survivors[static_cast<std::size_t>(t)]); };
   const double cut = -approximate_cut(count, keep, [&](Index t) { return -ratio(t); }, st.ratio);
   std::size_t kept = 0;
   for (Index t = 0; t < count; ++t) {
@@ -560,24 +579,6 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   return pr;
 }
 
-// A cut c such that about k of the n values value(0..n-1) are >= c: the k-th largest value of a strided
-// sample of at most kCutSample values (exact when n <= kCutSample). The candidate pool and the screening
-// radius only need a cut of about the right size (they choose which keys are priced first; the
-// certificate never depends on them): a full nth_element over n = 4096 values cost as much as a pass
-// over the keys, and one over a 1024-value sample still 8 us (a sixth of a pass). With 256 values the
-// rank of a 1/16 cut has a standard error of ~25% of the pool size. Deterministic: the sample is every
-// ceil(n / kCutSample)-th index.
-template <class Value>
-double approximate_cut(Index n, Index k, Value value, std::vector<double>& sample) {
-  const Index stride = (n + kCutSample - 1) / kCutSample;
-  sample.clear();
-  for (Index i = 0; i < n; i += stride) sample.push_back(value(i));
-  const Index size = static_cast<Index>(sample.size());
-  const Index rank = std::clamp<Index>((k * size + n / 2) / n, 1, size);  // k scaled to the sample
-  std::nth_element(sample.begin(), sample.begin() + (rank - 1), sample.end(), std::greater<double>());
-  return sample[static_cast<std::size_t>(rank - 1)];
-}
-
 // After a full pass with violators: x0 = x becomes the reference; keep the keys whose lower bound
 // (l0_i - rho0_i) / (dist0_i + ref_dx) is among the smallest `fraction` of the keys (at least
 // `min_keep`), i.e. those that a move of radius R = the kept ratio could bring to lambda_i <= 0.
@@ -592,7 +593,7 @@ void set_reference(QueryState& st, const Pricing& pr, double fraction,
   const Index keep = std::min<Index>(n, std::max<Index>(min_keep, static_cast<Index>(fraction * static_cast<double>(n))));
   std::vector<double>& ratio = st.ratio;
   ratio.resize(static_cast<std::size_t>(n));
-  for (Index i = 0; i < n; ++i) ratio[static_cast<std::size_t>(i)] = (pr.lambda[i] - pr.rho[i]) / (pr.dist[i] + pr.dx + 1e-300);
+  for (Index i = 0; i < n; ++i) ratio[static_cast<std::size_t>(i)] = move_ratio(pr, i);
   // radius ~ the keep-th smallest ratio (the cut of the negated ratios).
   std::vector<double> sample;
   const double radius = -approximate_cut(n, keep, [&](Index i) { return -ratio[static_cast<std::size_t>(i)]; }, sample);
@@ -762,19 +763,20 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
   const double* __restrict dist = pr.dist.data();
   const double* __restrict lam = lambda.data();
   double* __restrict error = lambda_error.data();
+  auto linear_bar = [&](Index i) { return (rho[i] + eta * (dist[i] + dx + eta) + eta * eta) * kLinearInflate + floor; };
   // Bars (branch-free, vectorised). With lc every key must be proven outside (l_i - bar > 0) except the
   // corral's, which are checked below (and counted here among the keys that are not proven outside).
   Index not_outside = 0;
 #pragma omp simd reduction(+ : not_outside)
   for (Index i = 0; i < n; ++i) {
     const double fw_err = (rho[i] + e * (rnorm + dist[i] + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate + floor;
-    const double lc_err = (rho[i] + eta * (dist[i] + dx + eta) + eta * eta) * kLinearInflate + floor;
+    const double lc_err = linear_bar(i);
     not_outside += (linear && !(lam[i] - lc_err > 0)) ? 1 : 0;
     error[i] = linear ? std::min(fw_err, lc_err) : fw_err;
   }
   if (linear) {
     for (Index i : corral_keys) {
-      const double lc_err = (rho[i] + eta * (dist[i] + dx + eta) + eta * eta) * kLinearInflate + floor;
+      const double lc_err = linear_bar(i);
       if (!(std::abs(lam[i]) <= lc_err)) return false;
       if (!(lam[i] - lc_err > 0)) --not_outside;
     }
