@@ -45,6 +45,7 @@
 #include <Eigen/QR>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -192,11 +193,15 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   for (std::size_t c = 0; c < order.size(); ++c) cols.col(static_cast<Index>(c)) = *columns[order[c]];
   const Index rows = order.empty() ? 0 : active[order[0]]->visible;
   const Index blocks = (rows + kBlockRows - 1) / kBlockRows;
-  // Keys that stream from memory: single-query passes prefetch (key_dots).
-  const bool streaming = keys_stream_from_memory(keys, rows);
-  // Threads only for a batch: a single query's pass is one gemv or key_dots sweep, and an OpenMP region
-  // on a loaded machine costs more than it saves.
-#pragma omp parallel for schedule(static) if (order.size() > 1)
+  // A single query's pass is one key_dots sweep, prefetching as measured (plan_pass_prefetch); the tail
+  // of a batch (one query left) prefetches when its keys stream from memory.
+  const bool single = order.size() == 1;
+  const double bytes = static_cast<double>(rows) * static_cast<double>(keys.outerStride()) * sizeof(double);
+  const PassPrefetch plan = single ? plan_pass_prefetch(bytes, norms != nullptr)
+                                   : PassPrefetch{keys_stream_from_memory(keys, rows), false};
+  const auto pass_start = std::chrono::steady_clock::now();
+  // Threads only for a batch: an OpenMP region on a loaded machine costs a single sweep more than it saves.
+#pragma omp parallel for schedule(static) if (!single)
   for (Index b = 0; b < blocks; ++b) {
     const Index start = b * kBlockRows;
     const Index len = std::min(kBlockRows, rows - start);
@@ -204,12 +209,12 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
       ++ncols;
     const auto block = keys.middleRows(start, len);
-    if (ncols == 1 && (norms != nullptr || streaming)) {  // key_dots: pass 1 reads each row once for score
-                                                          // and norm; a streaming pass prefetches
+    if (ncols == 1 && (single || norms != nullptr || plan.prefetch)) {  // key_dots: pass 1 reads each row
+                                                                        // once for score and norm
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
       key_dots(keys, start, len, stop, cols.col(0).data(), out.data() + start,
-               norms != nullptr ? norms->data() + start : nullptr, streaming);
+               norms != nullptr ? norms->data() + start : nullptr, plan.prefetch);
       continue;
     }
     if (ncols == 1) {  // cache-resident keys: Eigen's gemv
@@ -226,6 +231,9 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     }
     if (norms != nullptr) norms->segment(start, len) = block.rowwise().norm();
   }
+  if (plan.timed)
+    report_pass_time(bytes, norms != nullptr, plan.prefetch,
+                     std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - pass_start).count());
 }
 
 // Partial pricing pass: st.kr[i] = <k_i, st.r> for the survivors of each query (sorted key indices). With

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 namespace vashista {
@@ -102,11 +103,55 @@ bool keys_stream_from_memory(const Eigen::Ref<const Matrix>& keys, Index rows) {
          static_cast<double>(kStreamingBytes);
 }
 
+namespace {
+
+constexpr double kResidentBytes = double(std::size_t{2} << 20);  // never prefetched
+constexpr int kPrefetchTrials = 3;                               // timed passes each way per class
+constexpr int kSizeClasses = 64;
+
+struct PrefetchTrials {
+  int runs[2] = {0, 0};            // passes timed without / with prefetching
+  double best[2] = {kInf, kInf};   // their minimum times
+  int decision = -1;               // -1 while undecided, else 0 (off) or 1 (on)
+};
+
+// Per thread: no locking, and a thread's choice never depends on another's timings.
+PrefetchTrials& trials_of(double bytes, bool norms) {
+  thread_local PrefetchTrials table[2][kSizeClasses];
+  const int size_class = std::clamp(static_cast<int>(std::log2(std::max(bytes, 1.0))), 0, kSizeClasses - 1);
+  return table[norms ? 1 : 0][size_class];
+}
+
+}  // namespace
+
+PassPrefetch plan_pass_prefetch(double bytes, bool norms) {
+  if (bytes <= kResidentBytes) return {};
+  const PrefetchTrials& t = trials_of(bytes, norms);
+  if (t.decision >= 0) return {t.decision == 1, false};
+  return {t.runs[1] <= t.runs[0], true};  // alternate, prefetching first
+}
+
+void report_pass_time(double bytes, bool norms, bool prefetch, double microseconds) {
+  if (bytes <= kResidentBytes) return;
+  PrefetchTrials& t = trials_of(bytes, norms);
+  if (t.decision >= 0) return;
+  const int way = prefetch ? 1 : 0;
+  ++t.runs[way];
+  t.best[way] = std::min(t.best[way], microseconds);
+  if (t.runs[0] >= kPrefetchTrials && t.runs[1] >= kPrefetchTrials) t.decision = t.best[1] < t.best[0] ? 1 : 0;
+}
+
 void key_pass_dots(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& v, Eigen::Ref<Vector> out) {
   const Index n = keys.rows();
   VASHISTA_CHECK(v.size() == keys.cols() && out.size() == n, ErrorKind::bad_input,
                  "key_pass_dots: sizes {} x {}, v {}, out {} do not match", n, keys.cols(), v.size(), out.size());
-  key_dots(keys, 0, n, n, v.data(), out.data(), nullptr, keys_stream_from_memory(keys, n));
+  const double bytes = static_cast<double>(n) * static_cast<double>(keys.outerStride()) * sizeof(double);
+  const PassPrefetch plan = plan_pass_prefetch(bytes, false);
+  const auto start = std::chrono::steady_clock::now();
+  key_dots(keys, 0, n, n, v.data(), out.data(), nullptr, plan.prefetch);
+  if (plan.timed)
+    report_pass_time(bytes, false, plan.prefetch,
+                     std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
 }
 
 }  // namespace vashista

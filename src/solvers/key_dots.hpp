@@ -23,8 +23,8 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
                       double* out);
 
-/// True when the first `rows` keys are too large to stay in cache between passes (more than 8 MiB): a
-/// pass then streams them from memory, and key_dots prefetches. On the development box (2-core AMD
+/// True when the first `rows` keys are too large to stay in cache between passes (more than 8 MiB): the
+/// passes of a batch's tail (one query left) then prefetch (one-vector passes: plan_pass_prefetch). On the development box (2-core AMD
 /// EPYC VM, 1 MiB L2 per core, 32 MiB L3 shared with other tenants) the prefetching pass read n = 131072,
 /// d = 128 keys in 0.7x the time of an Eigen gemv pass (5.8 vs 8.2 ms) and 16 MiB of keys in 0.4x when
 /// the L3 did not hold them (320 vs 812 us) but 1.1x when it did (290 vs 260 us); on keys that fit in L2
@@ -32,7 +32,23 @@ void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, s
 /// 384 MiB there, the whole host's L3.)
 bool keys_stream_from_memory(const Eigen::Ref<const Matrix>& keys, Index rows);
 
-/// One whole pass out = K v with key_dots (prefetching when keys_stream_from_memory): the library's own
+/// Software prefetching of a one-vector pass (key_dots over all rows). Prefetching changes the speed,
+/// never a value (key_dots forms the same sums either way), so it is chosen by measurement: keys up to
+/// 2 MiB never prefetch (they stay in cache); larger ones are decided per size class (the power of two
+/// of their bytes, with or without the norms) on each thread, from its first passes of that class:
+/// kPrefetchTrials passes each way, alternating, timed by the caller (report_pass_time); the smaller
+/// minimum wins for the rest of the thread's life. A fixed threshold (keys_stream_from_memory) was wrong
+/// on one of the two machines measured: prefetching made passes over 16-32 MiB of keys 1.5x faster on
+/// the development box (whose L3 did not hold them) and 1.25-1.35x slower on the GPU host's CPU (whose
+/// cache did); over 128 MiB it helped on both (docs/benchmarks.md, "Session 8").
+struct PassPrefetch {
+  bool prefetch = false;  // prefetch rows in software
+  bool timed = false;     // the class is still being decided: time this pass and report it
+};
+PassPrefetch plan_pass_prefetch(double bytes, bool norms);
+void report_pass_time(double bytes, bool norms, bool prefetch, double microseconds);
+
+/// One whole pass out = K v with key_dots (prefetching as plan_pass_prefetch decides): the library's own
 /// pass, timed next to Eigen's gemv as the "one pass over K" of bench/bench_hull_projection.cpp.
 void key_pass_dots(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& v, Eigen::Ref<Vector> out);
 

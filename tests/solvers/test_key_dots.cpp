@@ -84,7 +84,7 @@ TEST_CASE("key_dots: dots and norms within gamma_d ||k|| ||v|| on ranges, stride
   }
 }
 
-TEST_CASE("key_pass_dots: the whole pass, the streaming threshold and size errors") {
+TEST_CASE("key_pass_dots: the whole pass, the batch-tail streaming threshold and size errors") {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal;
   const Matrix keys = Matrix::NullaryExpr(37, 16, [&](Index, Index) { return normal(rng); });
@@ -101,4 +101,29 @@ TEST_CASE("key_pass_dots: the whole pass, the streaming threshold and size error
   CHECK_FALSE(keys_stream_from_memory(tall, 64));
   const Eigen::Map<const Matrix, 0, Eigen::OuterStride<>> huge(tall.data(), 64, 128, Eigen::OuterStride<>(Index{1} << 23));
   CHECK(keys_stream_from_memory(huge, 64));  // 64 rows 64 MiB apart: 4 GiB of keys
+}
+
+TEST_CASE("plan_pass_prefetch: small keys never prefetch; larger classes are decided by their timed passes") {
+  const PassPrefetch small = plan_pass_prefetch(double(std::size_t{1} << 20), false);
+  CHECK_FALSE(small.prefetch);
+  CHECK_FALSE(small.timed);
+  // Size classes no other test touches (2^40 and 2^41 bytes): three timed passes each way, alternating,
+  // prefetching first; the faster way then holds.
+  auto decide = [](double bytes, double with_us, double without_us) {
+    for (int pass = 0; pass < 6; ++pass) {
+      const PassPrefetch plan = plan_pass_prefetch(bytes, true);
+      REQUIRE(plan.timed);
+      CHECK(plan.prefetch == (pass % 2 == 0));
+      report_pass_time(bytes, true, plan.prefetch, plan.prefetch ? with_us + pass : without_us + pass);
+    }
+    return plan_pass_prefetch(bytes, true);
+  };
+  const PassPrefetch slower = decide(std::ldexp(1.0, 40), 130.0, 100.0);
+  CHECK_FALSE(slower.timed);
+  CHECK_FALSE(slower.prefetch);
+  const PassPrefetch faster = decide(std::ldexp(1.0, 41), 70.0, 100.0);
+  CHECK_FALSE(faster.timed);
+  CHECK(faster.prefetch);
+  // The same size without the norms is a class of its own, still undecided.
+  CHECK(plan_pass_prefetch(std::ldexp(1.0, 41), false).timed);
 }
