@@ -45,11 +45,11 @@
 #include <Eigen/QR>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <functional>
+#include <optional>
 
 namespace vashista {
 
@@ -196,10 +196,9 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   // A single query's pass is one key_dots sweep, prefetching as measured (plan_pass_prefetch); the tail
   // of a batch (one query left) prefetches when its keys stream from memory.
   const bool single = order.size() == 1;
-  const double bytes = static_cast<double>(rows) * static_cast<double>(keys.outerStride()) * sizeof(double);
-  const PassPrefetch plan = single ? plan_pass_prefetch(bytes, norms != nullptr)
-                                   : PassPrefetch{keys_stream_from_memory(keys, rows), false};
-  const auto pass_start = std::chrono::steady_clock::now();
+  std::optional<PlannedPass> planned;  // reports the single pass's time when it ends (function exit)
+  if (single) planned.emplace(key_bytes(keys, rows), norms != nullptr);
+  const bool prefetch = single ? planned->prefetch() : keys_stream_from_memory(keys, rows);
   // Threads only for a batch: an OpenMP region on a loaded machine costs a single sweep more than it saves.
 #pragma omp parallel for schedule(static) if (!single)
   for (Index b = 0; b < blocks; ++b) {
@@ -209,12 +208,12 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
       ++ncols;
     const auto block = keys.middleRows(start, len);
-    if (ncols == 1 && (single || norms != nullptr || plan.prefetch)) {  // key_dots: pass 1 reads each row
+    if (ncols == 1 && (single || norms != nullptr || prefetch)) {  // key_dots: pass 1 reads each row
                                                                         // once for score and norm
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
       key_dots(keys, start, len, stop, cols.col(0).data(), out.data() + start,
-               norms != nullptr ? norms->data() + start : nullptr, plan.prefetch);
+               norms != nullptr ? norms->data() + start : nullptr, prefetch);
       continue;
     }
     if (ncols == 1) {  // cache-resident keys: Eigen's gemv
@@ -231,9 +230,6 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     }
     if (norms != nullptr) norms->segment(start, len) = block.rowwise().norm();
   }
-  if (plan.timed)
-    report_pass_time(bytes, norms != nullptr, plan.prefetch,
-                     std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - pass_start).count());
 }
 
 // Partial pricing pass: st.kr[i] = <k_i, st.r> for the survivors of each query (sorted key indices). With

@@ -98,9 +98,12 @@ void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, s
     out[rows[s]] = Eigen::Map<const Vector>(base + rows[s] * stride, d).dot(Eigen::Map<const Vector>(v, d));
 }
 
+double key_bytes(const Eigen::Ref<const Matrix>& keys, Index rows) {
+  return static_cast<double>(rows) * static_cast<double>(keys.outerStride()) * sizeof(double);
+}
+
 bool keys_stream_from_memory(const Eigen::Ref<const Matrix>& keys, Index rows) {
-  return static_cast<double>(rows) * static_cast<double>(keys.outerStride()) * sizeof(double) >
-         static_cast<double>(kStreamingBytes);
+  return key_bytes(keys, rows) > static_cast<double>(kStreamingBytes);
 }
 
 namespace {
@@ -141,17 +144,21 @@ void report_pass_time(double bytes, bool norms, bool prefetch, double microsecon
   if (t.runs[0] >= kPrefetchTrials && t.runs[1] >= kPrefetchTrials) t.decision = t.best[1] < t.best[0] ? 1 : 0;
 }
 
+PlannedPass::PlannedPass(double bytes, bool norms)
+    : bytes_(bytes), norms_(norms), plan_(plan_pass_prefetch(bytes, norms)), start_(std::chrono::steady_clock::now()) {}
+
+PlannedPass::~PlannedPass() {
+  if (plan_.timed)
+    report_pass_time(bytes_, norms_, plan_.prefetch,
+                     std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start_).count());
+}
+
 void key_pass_dots(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& v, Eigen::Ref<Vector> out) {
   const Index n = keys.rows();
   VASHISTA_CHECK(v.size() == keys.cols() && out.size() == n, ErrorKind::bad_input,
                  "key_pass_dots: sizes {} x {}, v {}, out {} do not match", n, keys.cols(), v.size(), out.size());
-  const double bytes = static_cast<double>(n) * static_cast<double>(keys.outerStride()) * sizeof(double);
-  const PassPrefetch plan = plan_pass_prefetch(bytes, false);
-  const auto start = std::chrono::steady_clock::now();
-  key_dots(keys, 0, n, n, v.data(), out.data(), nullptr, plan.prefetch);
-  if (plan.timed)
-    report_pass_time(bytes, false, plan.prefetch,
-                     std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  const PlannedPass pass(key_bytes(keys, n), false);
+  key_dots(keys, 0, n, n, v.data(), out.data(), nullptr, pass.prefetch());
 }
 
 }  // namespace vashista

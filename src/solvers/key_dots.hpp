@@ -8,6 +8,7 @@
 // of docs/theory.md (section 3, numerics) holds for any order.
 #include "core/conventions.hpp"
 
+#include <chrono>
 #include <cstddef>
 
 namespace vashista {
@@ -47,6 +48,26 @@ struct PassPrefetch {
 };
 PassPrefetch plan_pass_prefetch(double bytes, bool norms);
 void report_pass_time(double bytes, bool norms, bool prefetch, double microseconds);
+
+/// Bytes spanned by the first `rows` keys (rows times the row stride).
+double key_bytes(const Eigen::Ref<const Matrix>& keys, Index rows);
+
+/// One one-vector pass planned by plan_pass_prefetch: constructed right before the pass, its destructor
+/// reports the pass's time while the size class is undecided.
+class PlannedPass {
+ public:
+  PlannedPass(double bytes, bool norms);
+  ~PlannedPass();
+  PlannedPass(const PlannedPass&) = delete;
+  PlannedPass& operator=(const PlannedPass&) = delete;
+  bool prefetch() const { return plan_.prefetch; }
+
+ private:
+  double bytes_;
+  bool norms_;
+  PassPrefetch plan_;
+  std::chrono::steady_clock::time_point start_;
+};
 
 /// One whole pass out = K v with key_dots (prefetching as plan_pass_prefetch decides): the library's own
 /// pass, timed next to Eigen's gemv as the "one pass over K" of bench/bench_hull_projection.cpp.
