@@ -7,7 +7,10 @@
 // Wolfe's method keeps a "corral" S (affinely independent points with weights w_S > 0) and its
 // point z = sum_{s in S} w_s y_s.
 //   Major cycle: j = argmin_{j in W} <z, y_j>; if ||z||^2 - <z, y_j> <= margin_j (the rounding
-//     error of that test), z is optimal over W; else j joins S.
+//     error of that test), z is optimal over W; else j joins S, together with up to 3 more violators
+//     (the most violated; a "block add": fewer pricings of W). Points of the block that would leave at
+//     once are dropped; when none stays, the next major cycle adds j alone (Wolfe's rule, under which
+//     the added point provably enters with a positive weight, so ||z|| decreases and the method ends).
 //   Minor cycle: alpha = affine minimum-norm point of aff{y_s : s in S} (sum alpha = 1). If alpha > 0
 //     it becomes w; else move w towards alpha until a weight hits 0, drop that point, repeat.
 // The affine step is solved by QR on differences D = [y_s - y_b]_{s != b} (b = base point):
@@ -20,6 +23,7 @@
 // the kept factor (a fresh Householder QR solve on the corral when that does not give positive weights).
 #include "core/conventions.hpp"
 
+#include <utility>
 #include <vector>
 
 namespace vashista {
@@ -72,6 +76,7 @@ class MinNormPoint {
   Eigen::MatrixXd q_;            // d x cap, first corral_.size()-1 columns used
   Eigen::MatrixXd r_;            // cap x cap upper triangular, same
   Vector qtb_;                   // Q^T y_b (first corral_.size()-1 entries), updated with Q
+  std::vector<std::pair<double, Index>> violators_;  // (violation, local index) of one major cycle
   int major_iterations_ = 0;
   bool stalled_ = false;
 };
