@@ -1,6 +1,9 @@
 // Wolfe's minimum-norm-point method on small working sets (solvers/min_norm_point.hpp): exact zero
-// affine weights, the block add, and warm starts after points join the working set.
+// affine weights, the block add, and warm starts after points join the working set; and an integer
+// instance on which the exact-zero step once made the exact projection cycle.
 #include "solvers/min_norm_point.hpp"
+
+#include "solvers/hull_projection.hpp"
 
 #include <doctest/doctest.h>
 
@@ -74,4 +77,23 @@ TEST_CASE("min-norm point: block adds reach a 20-point face in a few major cycle
   Vector expected = Vector::Constant(d, 1.0 / 20);
   expected[20] = 1;
   CHECK((min_norm(mnp, points) - expected).norm() <= 1e-14);
+}
+
+TEST_CASE("hull projection: integer keys with q on a hull edge end in a few major cycles (no cycling)") {
+  // A random integer instance (d = 2, n = 16, duplicates) on which the exact-zero hit of the minor cycle
+  // (see above) sent Wolfe's method round a cycle of corrals until the 10000-major-cycle limit, returning
+  // x = (2, 2) with x_error = 2. q = (1.5, 2) lies on the hull's edge from (-1, 2) to (2, 2): no_gap.
+  Matrix keys(16, 2);
+  keys << 0, 0, -1, -2, 1, -2, -2, -2, 1, -1, 0, 1, -1, -2, 2, 2, -2, -1, -1, 2, 2, 2, -1, 1, -2, -1, 2, 1, 0, -2, -1, -1;
+  const Vector q = point({1.5, 2});
+  for (int initial : {64, 1}) {
+    HullOptions options;
+    options.initial_working_set = initial;
+    const HullProjection h = project_onto_hull(keys, q, options);
+    CAPTURE(initial);
+    CHECK(h.status == HullStatus::no_gap);
+    CHECK(h.major_iterations <= 10);
+    CHECK((h.x - q).norm() <= 1e-12);
+    CHECK(h.x_error <= 1e-6);
+  }
 }
