@@ -240,7 +240,6 @@ bool MinNormPoint::solve(Index start, int max_major_iterations, bool final_polis
   }
   const double d = static_cast<double>(dim_);
   std::vector<double> alpha;
-  std::vector<std::pair<double, Index>>& violators = violators_;
   bool single_next = false;  // the last block add made no progress: the next major cycle adds one point
   while (true) {
     const Vector z = current_point();
@@ -251,12 +250,12 @@ bool MinNormPoint::solve(Index start, int max_major_iterations, bool final_polis
     // of both inner products: kMarginFactor * (d + 2) u (||z|| + ||y_j||) ||z||.
     Index best = -1;
     double best_violation = 0;
-    violators.clear();
+    violators_.clear();
     for (Index j = 0; j < count_; ++j) {
       const double violation = zn2 - v[j];
       const double margin = kMarginFactor * (d + 2) * kUnitRoundoff * (zn + ynorm_[j]) * zn;
       if (violation > margin) {
-        violators.emplace_back(violation, j);
+        violators_.emplace_back(violation, j);
         if (violation > best_violation) {
           best = j;
           best_violation = violation;
@@ -283,12 +282,12 @@ bool MinNormPoint::solve(Index start, int max_major_iterations, bool final_polis
     }
     // Block add: up to kPointsPerMajor - 1 further violators, most violated first, join with the best.
     const std::size_t first_new = corral_.size() - 1;  // corral position of the first point of this major
-    if (!single_next && violators.size() > 1) {
-      const std::size_t take = std::min<std::size_t>(violators.size(), kPointsPerMajor);
-      std::partial_sort(violators.begin(), violators.begin() + static_cast<std::ptrdiff_t>(take), violators.end(),
+    if (!single_next && violators_.size() > 1) {
+      const std::size_t take = std::min<std::size_t>(violators_.size(), kPointsPerMajor);
+      std::partial_sort(violators_.begin(), violators_.begin() + static_cast<std::ptrdiff_t>(take), violators_.end(),
                         [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
       for (std::size_t t = 0; t < take; ++t) {
-        const Index j = violators[t].second;
+        const Index j = violators_[t].second;
         if (j == best || std::find(corral_.begin(), corral_.end(), j) != corral_.end()) continue;
         corral_.push_back(j);
         weights_.push_back(0.0);
