@@ -42,6 +42,7 @@
 #include "solvers/key_dots.hpp"
 #include "solvers/min_norm_point.hpp"
 
+#include <Eigen/Cholesky>
 #include <Eigen/QR>
 
 #include <algorithm>
@@ -50,6 +51,7 @@
 #include <numeric>
 #include <functional>
 #include <optional>
+#include <type_traits>
 
 namespace vashista {
 
@@ -280,31 +282,48 @@ double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
 void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, Index key) {
   st.in_w[static_cast<std::size_t>(key)] = 1;
   st.wset.push_back(key);
-  st.mnp.add_point(keys.row(key).transpose() - st.q);
+  st.mnp.add_point(keys.row(key).transpose(), st.q);
 }
 
 
-// Exact pricing of key i from t_i = <k_i, r> (formulas of the header comment).
-inline void price_key(double xr, double xnorm, double rnorm, double dx, double qnorm, double gd2, double gd4,
-                      double floor, double t, double score, double kn, double& lambda, double& rho, double& dist) {
-  const double l = xr - t;
-  const double dist2 = xnorm * xnorm - 2.0 * (score - t) + kn * kn;
-  const double scale = xnorm + kn + qnorm + rnorm;
-  dist = std::min(xnorm + kn, std::sqrt(std::max(0.0, dist2) + 2.0 * gd4 * scale * scale));
-  lambda = l;
-  rho = 2.0 * (gd2 * (xnorm + kn) * rnorm + kU * std::abs(l) + dx * (dist + rnorm) + dx * dx) + floor;
-}
+// Exact pricing of key i from t_i = <k_i, r> (formulas of the header comment), the terms that do not
+// depend on the key hoisted out: rho_i = 2 [gamma_{d+2} (||x|| + ||k_i||) ||r|| + u |l_i| + dx (dist_i + ||r||)
+// + dx^2] + floor as an affine form in (||k_i||, |l_i|, dist_i) (non-negative terms; the factor 2 covers
+// the rounding of its evaluation), and dist_i's rounding term 2 gamma_{d+4} scale_i^2 with
+// scale_i = ||k_i|| + (||x|| + ||q|| + ||r||).
+struct KeyPricer {
+  double xr, xnorm, xnorm2, scale_shift, scale_coef, k_coef, l_coef, dist_coef, constant;
+
+  KeyPricer(const Pricing& pr, double qnorm, Index d)
+      : xr(pr.xr),
+        xnorm(pr.xnorm),
+        xnorm2(pr.xnorm * pr.xnorm),
+        scale_shift(pr.xnorm + qnorm + pr.rnorm),
+        scale_coef(2.0 * gamma(static_cast<double>(d) + 4.0)),
+        k_coef(2.0 * gamma(static_cast<double>(d) + 2.0) * pr.rnorm),
+        l_coef(2.0 * kU),
+        dist_coef(2.0 * pr.dx),
+        constant(2.0 * (gamma(static_cast<double>(d) + 2.0) * pr.xnorm * pr.rnorm + pr.dx * pr.rnorm + pr.dx * pr.dx) +
+                 pr.floor) {}
+
+  void operator()(double t, double score, double kn, double& lambda, double& rho, double& dist) const {
+    const double l = xr - t;
+    const double dist2 = xnorm2 - 2.0 * (score - t) + kn * kn;
+    const double scale = kn + scale_shift;
+    dist = std::min(xnorm + kn, std::sqrt(std::max(0.0, dist2) + scale_coef * scale * scale));
+    lambda = l;
+    rho = kn * k_coef + std::abs(l) * l_coef + dist * dist_coef + constant;
+  }
+};
 
 // Prices `rows` (sorted, none a survivor yet) exactly at the current x from their dot products with r,
 // and adds them to the survivors (later pricings keep them exact).
 void price_rows_exactly(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, Pricing& pr,
                         const std::vector<Index>& rows) {
   key_dots_of_rows(keys, rows.data(), rows.size(), st.r.data(), st.kr.data());
-  const double qnorm = st.q.norm(), gd2 = gamma(static_cast<double>(keys.cols()) + 2.0),
-               gd4 = gamma(static_cast<double>(keys.cols()) + 4.0);
+  const KeyPricer price_key(pr, st.q.norm(), keys.cols());
   for (Index i : rows) {
-    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, pr.floor, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
-              pr.rho[i], pr.dist[i]);
+    price_key(st.kr[i], st.scores[i], knorm[i], pr.lambda[i], pr.rho[i], pr.dist[i]);
     st.is_survivor[static_cast<std::size_t>(i)] = 1;
   }
   st.merged.resize(st.survivors.size() + rows.size());
@@ -390,21 +409,45 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   double* __restrict lambda = pr.lambda.data();
   double* __restrict rho_out = pr.rho.data();
   double* __restrict dist_out = pr.dist.data();
-  Index loose = 0;     // keys the loose bound leaves unproven
-  double gap_bound = 0;  // max_i (rho_i - l_i) over the other keys (certify's Frank-Wolfe bound)
-#pragma omp simd reduction(+ : loose) reduction(max : gap_bound)
-  for (Index i = 0; i < n; ++i) {
-    double l, rho, dist;
-    bound(i, false, l, rho, dist);
-    const bool exact = surv[i] != 0;
-    lambda[i] = exact ? lambda[i] : l;
-    rho_out[i] = exact ? rho_out[i] : rho;
-    dist_out[i] = exact ? dist_out[i] : dist;
-    const bool open = !exact && !(l - rho > threshold);
-    loose += open ? 1 : 0;
-    gap_bound = std::max(gap_bound, open ? 0.0 : rho_out[i] - lambda[i]);
+  // The loose bound on every key, in a loop without branches or blends: its rho is the bracket above
+  // with pk_i = k_i and dx dist_i expanded, as an affine form in (k_i, scale_i^2, |l_i|) whose
+  // coefficients carry the (1 + 16u) (their own rounding and the loop's, at most ~8u on non-negative
+  // terms, stay inside it). The survivors' exact values are saved first and put back after the loop.
+  // Only the exactly priced keys enter the gap: a proven key has rho_i - l_i < -threshold <= 0, and an
+  // unproven one is bounded again below (tight bound, or priced exactly).
+  const double c4 = 1.0 + 4.0 * kU, c16 = 1.0 + 16.0 * kU, kg = 1.0 + 2.0 * g;
+  const double coef_k = (pn + dx * c4) * c16, coef_scale2 = 16.0 * g * c16, coef_l = 2.0 * kU * c16,
+               coef_1 = (dx * c4 * xn + shift) * c16 + pr.floor, scale_shift = xn + qn;
+  std::vector<double>& saved = st.ratio;  // scratch: the survivors' exact (lambda, rho, dist)
+  saved.resize(3 * st.survivors.size());
+  for (std::size_t t = 0; t < st.survivors.size(); ++t) {
+    const Index i = st.survivors[t];
+    saved[3 * t] = lambda[i];
+    saved[3 * t + 1] = rho_out[i];
+    saved[3 * t + 2] = dist_out[i];
   }
-  if (loose > 4 * limit) return false;
+  double loose = 0;  // keys the loose bound leaves unproven (survivors subtracted below; a double: see classify)
+#pragma omp simd reduction(+ : loose)
+  for (Index i = 0; i < n; ++i) {
+    const double k = kn[i] * kg;
+    const double l = xr - one_minus_a * score[i];
+    const double scale = k + scale_shift;
+    const double rho = k * coef_k + scale * scale * coef_scale2 + std::abs(l) * coef_l + coef_1;
+    lambda[i] = l;
+    rho_out[i] = rho;
+    dist_out[i] = (xn + k) * c4;
+    loose += l - rho > threshold ? 0.0 : 1.0;
+  }
+  double gap_bound = 0;  // max_i (rho_i - l_i) over the exactly priced keys (certify's Frank-Wolfe bound)
+  for (std::size_t t = 0; t < st.survivors.size(); ++t) {
+    const Index i = st.survivors[t];
+    if (!(lambda[i] - rho_out[i] > threshold)) --loose;
+    lambda[i] = saved[3 * t];
+    rho_out[i] = saved[3 * t + 1];
+    dist_out[i] = saved[3 * t + 2];
+    gap_bound = std::max(gap_bound, rho_out[i] - lambda[i]);
+  }
+  if (loose > static_cast<double>(4 * limit)) return false;
   if (loose > 0) {  // the tight bound on these; the keys still unproven are priced exactly (x is unchanged)
     std::vector<Index>& failed = st.axis_failed;
     failed.clear();
@@ -521,8 +564,8 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   pr.xnorm = st.x.norm();
   pr.rnorm = st.r.norm();
   pr.floor = underflow_floor(keys.cols());
-  const double qnorm = st.q.norm();
-  const double gd2 = gamma(d + 2.0), gd4 = gamma(d + 4.0);
+  const KeyPricer price_key(pr, st.q.norm(), keys.cols());
+  const double gd2 = gamma(d + 2.0);
   pr.lambda.resize(n);
   pr.rho.resize(n);
   pr.dist.resize(n);
@@ -533,11 +576,10 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     double* __restrict lambda = pr.lambda.data();
     double* __restrict rho = pr.rho.data();
     double* __restrict dist = pr.dist.data();
-    const double xr = pr.xr, xnorm = pr.xnorm, rnorm = pr.rnorm, dx = pr.dx, floor = pr.floor;
     double min_slack = kInf, gap_bound = 0;
 #pragma omp simd reduction(min : min_slack) reduction(max : gap_bound)
     for (Index i = 0; i < n; ++i) {
-      price_key(xr, xnorm, rnorm, dx, qnorm, gd2, gd4, floor, kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
+      price_key(kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
       min_slack = std::min(min_slack, lambda[i] + rho[i]);
       gap_bound = std::max(gap_bound, rho[i] - lambda[i]);
     }
@@ -545,9 +587,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     pr.gap_bound = gap_bound;
     return pr;
   }
-  for (Index i : st.survivors)
-    price_key(pr.xr, pr.xnorm, pr.rnorm, pr.dx, qnorm, gd2, gd4, pr.floor, st.kr[i], st.scores[i], knorm[i], pr.lambda[i],
-              pr.rho[i], pr.dist[i]);
+  for (Index i : st.survivors) price_key(st.kr[i], st.scores[i], knorm[i], pr.lambda[i], pr.rho[i], pr.dist[i]);
   if (!st.screened) {
     // No reference: W0 (then the candidate pool) is priced exactly. Once the survivors have no violator,
     // the query-axis bound may prove every other key from pass 1 (price_by_query_axis). Its first failure
@@ -707,11 +747,17 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
     for (Index s = 0; s < m; ++s)
       diff.col(s) = keys.row(st.wset[static_cast<std::size_t>(corral[static_cast<std::size_t>(s + 1)])]).transpose() -
                     keys.row(base).transpose();
-    const Eigen::MatrixXd gram = diff.transpose() * diff;
+    // G^ = fl(D^T D): one triangle by a rank update (half the products of a general product), mirrored;
+    // each entry is still one length-d dot product, so e_gram below holds.
+    Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(m, m);
+    gram.selfadjointView<Eigen::Lower>().rankUpdate(diff.transpose());
+    gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
     const double dfro2 = diff.squaredNorm();
     const double tiny = underflow_floor(d);  // absolute (subnormal) error of an entry of G or g
     const double e_gram = ((2.0 * up + up * up + gamma(static_cast<double>(d))) * dfro2 + static_cast<double>(m) * tiny) * inflate;
-    Eigen::MatrixXd inverse = gram.ldlt().solve(Eigen::MatrixXd::Identity(m, m));
+    const Eigen::LLT<Eigen::MatrixXd> cholesky(gram);  // G^ is symmetric positive definite unless D is (near) rank-deficient
+    if (cholesky.info() != Eigen::Success) return lc;
+    Eigen::MatrixXd inverse = cholesky.solve(Eigen::MatrixXd::Identity(m, m));
     if (!inverse.allFinite()) return lc;
     const Eigen::MatrixXd residual = Eigen::MatrixXd::Identity(m, m) - inverse * gram;
     const double rfro = inverse.norm();
@@ -750,7 +796,7 @@ struct Classification {
   Index delta_key = -1;
 };
 
-// Bars, face and Delta in two vectorised loops and one scan over the keys (certificates of the header
+// Bars, face and Delta in one vectorised loop and one scan over the keys (certificates of the header
 // comment and of linear_certificate). Frank-Wolfe bar of key i: (rho_i + e (||r|| + dist_i + 2 dx) + 3 e^2)(1 + 32u);
 // with the linear certificate (lc non-null) also its bar (rho_i + eta (dist_i + dx + eta) + eta^2)(1 + 64u),
 // and the certificate must prove every key outside the corral (l_i - bar > 0) and bound every corral key
@@ -767,17 +813,42 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
   const double* __restrict dist = pr.dist.data();
   const double* __restrict lam = lambda.data();
   double* __restrict error = lambda_error.data();
-  auto linear_bar = [&](Index i) { return (rho[i] + eta * (dist[i] + dx + eta) + eta * eta) * kLinearInflate + floor; };
-  // Bars (branch-free, vectorised). With lc every key must be proven outside (l_i - bar > 0) except the
-  // corral's, which are checked below (and counted here among the keys that are not proven outside).
-  Index not_outside = 0;
-#pragma omp simd reduction(+ : not_outside)
-  for (Index i = 0; i < n; ++i) {
-    const double fw_err = (rho[i] + e * (rnorm + dist[i] + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate + floor;
-    const double lc_err = linear_bar(i);
-    not_outside += (linear && !(lam[i] - lc_err > 0)) ? 1 : 0;
-    error[i] = linear ? std::min(fw_err, lc_err) : fw_err;
-  }
+  // Both bars are affine in (rho_i, dist_i): bar = rho_i a + dist_i b + c, coefficients hoisted out of the loop.
+  const double fw_a = kFrankWolfeInflate, fw_b = e * kFrankWolfeInflate,
+               fw_c = (e * (rnorm + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate + floor;
+  const double lc_a = kLinearInflate, lc_b = eta * kLinearInflate, lc_c = (eta * (dx + eta) + eta * eta) * kLinearInflate + floor;
+  auto linear_bar = [&](Index i) { return rho[i] * lc_a + dist[i] * lc_b + lc_c; };
+  // Bars, face, Delta and violations in one branch-free (vectorised) loop. With lc every key must be
+  // proven outside (l_i - bar > 0) except the corral's, which are checked below (and counted here among
+  // the keys that are not proven outside); when that check fails the reductions are discarded.
+  // The keys' counts are accumulated in doubles (exact below 2^53; an integer count of a double
+  // comparison costs SSE2 several conversions per pair). face_hi and the violations are taken over the
+  // face afterwards (a violation, hi_i < 0, has lo_i < 0: it is in the face).
+  double not_outside = 0;
+  double delta = kInf, delta_lo = kInf, delta_hi = kInf;
+  auto bars = [&](auto with_linear) {
+    constexpr bool kWithLinear = decltype(with_linear)::value;
+#pragma omp simd reduction(+ : not_outside) reduction(min : delta, delta_lo, delta_hi)
+    for (Index i = 0; i < n; ++i) {
+      const double l = lam[i];
+      double err = rho[i] * fw_a + dist[i] * fw_b + fw_c;
+      if constexpr (kWithLinear) {
+        const double lc_err = rho[i] * lc_a + dist[i] * lc_b + lc_c;
+        not_outside += l - lc_err > 0 ? 0.0 : 1.0;
+        err = std::min(err, lc_err);
+      }
+      error[i] = err;
+      const double lo = l - err;
+      const bool in_face = lo <= 0;
+      delta = std::min(delta, in_face ? kInf : l);
+      delta_lo = std::min(delta_lo, in_face ? kInf : lo);
+      delta_hi = std::min(delta_hi, in_face ? kInf : l + err);
+    }
+  };
+  if (linear)
+    bars(std::true_type{});
+  else
+    bars(std::false_type{});
   if (linear) {
     for (Index i : corral_keys) {
       const double lc_err = linear_bar(i);
@@ -786,22 +857,7 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
     }
     if (not_outside != 0) return false;
   }
-  // Face, Delta and violations (reductions, vectorised), then the indices in one scan.
-  double face_hi = -kInf, delta = kInf, delta_lo = kInf, delta_hi = kInf, worst = kInf;
-  Index violations = 0;
-#pragma omp simd reduction(max : face_hi) reduction(min : delta, delta_lo, delta_hi, worst) reduction(+ : violations)
-  for (Index i = 0; i < n; ++i) {
-    const double l = lam[i], lo = l - error[i], hi = l + error[i];
-    const bool in_face = lo <= 0;
-    face_hi = std::max(face_hi, in_face ? hi : -kInf);
-    delta = std::min(delta, in_face ? kInf : l);
-    delta_lo = std::min(delta_lo, in_face ? kInf : lo);
-    delta_hi = std::min(delta_hi, in_face ? kInf : hi);
-    worst = std::min(worst, hi < 0 ? l : kInf);
-    violations += hi < 0 ? 1 : 0;
-  }
   out = Classification{};
-  out.face_hi = face_hi;
   out.delta_lo = delta_lo;
   out.delta_hi = delta_hi;
   face.clear();
@@ -814,8 +870,14 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
       out.delta = l;
     }
   }
-  if (violations > 0)  // the first key of the most negative multiplier among the violations
-    for (Index i = 0; i < n; ++i)
+  double worst = kInf;  // the most negative multiplier among the violations
+  for (Index i : face) {
+    const double hi = lam[i] + error[i];
+    out.face_hi = std::max(out.face_hi, hi);
+    if (hi < 0) worst = std::min(worst, lam[i]);
+  }
+  if (worst < kInf)  // its first key (the face is in index order)
+    for (Index i : face)
       if (lam[i] + error[i] < 0 && lam[i] == worst) {
         out.worst_violation = i;
         break;
@@ -1003,21 +1065,25 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     const double cut_n =
         pool_n > 0 ? approximate_cut(n, pool_n, [&](Index i) { return score[i] >= cut_s ? -kInf : nearness(i); }, sample)
                    : kInf;
-    // Flags in a branch-free (vectorisable) loop, then one compaction scan over the ~1/8 that are set.
+    // One branch-free scan writes each part in index order (every index is stored, the count advances
+    // only for a member: no unpredictable branch), and the pool is their merge.
     std::vector<Index>& score_part = st.score_part;
     std::vector<Index>& near_part = st.near_part;
-    score_part.clear();
-    near_part.clear();
-    st.is_survivor.resize(static_cast<std::size_t>(n));
-    char* flag = st.is_survivor.data();
-    for (Index i = 0; i < n; ++i)
-      flag[i] = static_cast<char>((score[i] >= cut_s) | (nearness(i) >= cut_n));
-    st.pool.clear();
+    if (static_cast<Index>(score_part.size()) < n) score_part.resize(static_cast<std::size_t>(n));
+    if (static_cast<Index>(near_part.size()) < n) near_part.resize(static_cast<std::size_t>(n));
+    Index* __restrict by_score = score_part.data();
+    Index* __restrict by_nearness = near_part.data();
+    Index count_s = 0, count_n = 0;
     for (Index i = 0; i < n; ++i) {
-      if (!flag[i]) continue;
-      st.pool.push_back(i);
-      (score[i] >= cut_s ? score_part : near_part).push_back(i);
+      const bool high = score[i] >= cut_s;
+      const bool near = !high && nearness(i) >= cut_n;
+      by_score[count_s] = i;
+      count_s += high ? 1 : 0;
+      by_nearness[count_n] = i;
+      count_n += near ? 1 : 0;
     }
+    st.pool.resize(static_cast<std::size_t>(count_s + count_n));
+    std::merge(by_score, by_score + count_s, by_nearness, by_nearness + count_n, st.pool.begin());
     auto higher = [&](Index a, Index b) { return score[a] > score[b] || (score[a] == score[b] && a < b); };
     auto nearer = [&](Index a, Index b) {
       return nearness(a) > nearness(b) || (nearness(a) == nearness(b) && a < b);
@@ -1025,22 +1091,22 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     // W0 takes `take` keys whenever the pool has them: a part with too few keys leaves its share to the
     // other (fuzz finding: with take = 1 and duplicate keys every pool key ranked by score, take_s = 0,
     // and W0 was empty; Wolfe then read a working set that did not exist).
-    Index take_s2 = std::min<Index>(take_s, static_cast<Index>(score_part.size()));
-    const Index take_n = std::min<Index>(take - take_s2, static_cast<Index>(near_part.size()));
-    take_s2 = std::min<Index>(take - take_n, static_cast<Index>(score_part.size()));
-    std::partial_sort(score_part.begin(), score_part.begin() + take_s2, score_part.end(), higher);
-    std::partial_sort(near_part.begin(), near_part.begin() + take_n, near_part.end(), nearer);
-    for (Index t = 0; t < take_s2; ++t) add_to_working_set(keys, st, score_part[static_cast<std::size_t>(t)]);
-    for (Index t = 0; t < take_n; ++t) add_to_working_set(keys, st, near_part[static_cast<std::size_t>(t)]);
+    Index take_s2 = std::min<Index>(take_s, count_s);
+    const Index take_n = std::min<Index>(take - take_s2, count_n);
+    take_s2 = std::min<Index>(take - take_n, count_s);
+    std::partial_sort(by_score, by_score + take_s2, by_score + count_s, higher);
+    std::partial_sort(by_nearness, by_nearness + take_n, by_nearness + count_n, nearer);
+    for (Index t = 0; t < take_s2; ++t) add_to_working_set(keys, st, by_score[t]);
+    for (Index t = 0; t < take_n; ++t) add_to_working_set(keys, st, by_nearness[t]);
     VASHISTA_CHECK(!st.wset.empty(), ErrorKind::internal, "hull projection: empty initial working set ({} keys)", n);
     // Price W0 alone first and try the query-axis bound at its solution; the pool joins when that
     // fails (price). Without screening every pricing pass is full.
     st.next_full = !options.screening;
     st.shrink_pool = screening;
-    for (Index i : st.pool) flag[i] = 0;
+    st.is_survivor.assign(static_cast<std::size_t>(n), 0);
     st.survivors = st.wset;
     std::sort(st.survivors.begin(), st.survivors.end());
-    for (Index i : st.survivors) flag[i] = 1;
+    for (Index i : st.survivors) st.is_survivor[static_cast<std::size_t>(i)] = 1;
   }
 
   while (true) {

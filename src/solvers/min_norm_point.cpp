@@ -57,6 +57,13 @@ Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& y) {
   return count_++;
 }
 
+Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& point, const Eigen::Ref<const Vector>& origin) {
+  if (count_ == points_.rows()) points_.conservativeResize(2 * count_ + 16, dim_);
+  points_.row(count_) = (point - origin).transpose();
+  ynorm_.push_back(points_.row(count_).norm());
+  return count_++;
+}
+
 Vector MinNormPoint::current_point() const {
   Vector z = Vector::Zero(dim_);
   for (std::size_t s = 0; s < corral_.size(); ++s) z += weights_[s] * points_.row(corral_[s]).transpose();

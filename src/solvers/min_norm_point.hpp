@@ -42,6 +42,8 @@ class MinNormPoint {
 
   /// Adds a point to the working set (not to the corral); returns its local index.
   Index add_point(const Eigen::Ref<const Vector>& y);
+  /// The same for y = point - origin, formed in the working set's storage (no temporary).
+  Index add_point(const Eigen::Ref<const Vector>& point, const Eigen::Ref<const Vector>& origin);
   Index working_set_size() const { return count_; }
 
   /// Runs Wolfe's method over the whole working set, warm-started from the current corral (the first
