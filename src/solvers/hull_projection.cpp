@@ -1066,22 +1066,32 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
         pool_n > 0 ? approximate_cut(n, pool_n, [&](Index i) { return score[i] >= cut_s ? -kInf : nearness(i); }, sample)
                    : kInf;
     // One branch-free scan writes each part in index order (every index is stored, the count advances
-    // only for a member: no unpredictable branch), and the pool is their merge.
+    // only for a member: no unpredictable branch), and the pool is their merge. The parts grow by chunks
+    // (room for a whole chunk before it is scanned), so their storage stays near the pool's size: sized
+    // to n they cost a large batch, whose states are freed after each call, 2 n fresh zeroed entries
+    // per query.
+    constexpr Index kChunk = 256;
     std::vector<Index>& score_part = st.score_part;
     std::vector<Index>& near_part = st.near_part;
-    if (static_cast<Index>(score_part.size()) < n) score_part.resize(static_cast<std::size_t>(n));
-    if (static_cast<Index>(near_part.size()) < n) near_part.resize(static_cast<std::size_t>(n));
-    Index* __restrict by_score = score_part.data();
-    Index* __restrict by_nearness = near_part.data();
     Index count_s = 0, count_n = 0;
-    for (Index i = 0; i < n; ++i) {
-      const bool high = score[i] >= cut_s;
-      const bool near = !high && nearness(i) >= cut_n;
-      by_score[count_s] = i;
-      count_s += high ? 1 : 0;
-      by_nearness[count_n] = i;
-      count_n += near ? 1 : 0;
+    for (Index start = 0; start < n; start += kChunk) {
+      const Index stop = std::min(n, start + kChunk);
+      const auto room = static_cast<std::size_t>(std::max(count_s, count_n) + kChunk);
+      if (score_part.size() < room) score_part.resize(2 * room);
+      if (near_part.size() < room) near_part.resize(2 * room);
+      Index* __restrict by_score = score_part.data();
+      Index* __restrict by_nearness = near_part.data();
+      for (Index i = start; i < stop; ++i) {
+        const bool high = score[i] >= cut_s;
+        const bool near = !high && nearness(i) >= cut_n;
+        by_score[count_s] = i;
+        count_s += high ? 1 : 0;
+        by_nearness[count_n] = i;
+        count_n += near ? 1 : 0;
+      }
     }
+    Index* by_score = score_part.data();
+    Index* by_nearness = near_part.data();
     st.pool.resize(static_cast<std::size_t>(count_s + count_n));
     std::merge(by_score, by_score + count_s, by_nearness, by_nearness + count_n, st.pool.begin());
     auto higher = [&](Index a, Index b) { return score[a] > score[b] || (score[a] == score[b] && a < b); };
