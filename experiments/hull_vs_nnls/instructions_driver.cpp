@@ -1,0 +1,153 @@
+// Instruction counts per query of the exact projection (docs/benchmarks.md, sessions 9-10): the 32 queries of
+// bench/bench_hull_projection.cpp's instances (same generators and seeds), solved under callgrind with
+// collection on only around the solves, so that "instructions per query" is deterministic on any machine.
+//
+//   g++ -g -O3 -DNDEBUG -fno-math-errno -fopenmp -std=c++20 -I src -isystem /usr/include/eigen3 \
+//       experiments/hull_vs_nnls/instructions_driver.cpp src/solvers/hull_projection.cpp \
+//       src/solvers/min_norm_point.cpp src/solvers/key_dots.cpp src/solvers/key_norms.cpp src/core/*.cpp \
+//       -lfmt -o /tmp/instructions_driver
+//   OMP_NUM_THREADS=1 valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no \
+//       /tmp/instructions_driver N PLANTED MODE     # N keys; PLANTED 1 | 0 (far); MODE 0 single,
+//                                                  # 1 single with stream norms, 2 batch, 3 passes only
+//   callgrind_annotate callgrind.out.PID | grep "PROGRAM TOTALS"   # divide by 32 (by 32 x REPS)
+// Environment: HW / HA / HF override initial_working_set / max_added_per_pass / screening_fraction,
+// REPS repeats the solves. Outside callgrind it prints a (noisy) wall-clock time per query as well.
+#include <chrono>
+#include "solvers/hull_projection.hpp"
+#include "solvers/key_norms.hpp"
+#include <Eigen/QR>
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+#include <valgrind/callgrind.h>
+using namespace vashista;
+namespace {
+constexpr Index kDim = 128;
+constexpr Index kQueries = 32;
+
+struct Instance {
+  Matrix keys;
+  Matrix queries;
+};
+
+Instance make_planted(Index n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> uniform(0.1, 1.0);
+  Instance inst;
+  inst.keys = Matrix::NullaryExpr(n, kDim, [&](Index, Index) { return normal(rng); });
+  const Eigen::MatrixXd gauss = Eigen::MatrixXd::NullaryExpr(kDim, kQueries, [&](Index, Index) { return normal(rng); });
+  const Eigen::MatrixXd u = Eigen::HouseholderQR<Eigen::MatrixXd>(gauss).householderQ() *
+                            Eigen::MatrixXd::Identity(kDim, kQueries);  // orthonormal columns
+  const double c = 2.5, gap = 0.05, t = 2.0;
+  std::vector<Index> perm(static_cast<std::size_t>(n));
+  for (Index i = 0; i < n; ++i) perm[static_cast<std::size_t>(i)] = i;
+  std::shuffle(perm.begin(), perm.end(), rng);
+  std::vector<int> owner(static_cast<std::size_t>(n), -1);
+  std::vector<std::vector<Index>> faces(kQueries);
+  std::size_t next = 0;
+  for (Index j = 0; j < kQueries; ++j) {
+    const Index size = 10 + (7 * j) % 31;
+    for (Index f = 0; f < size; ++f) {
+      faces[static_cast<std::size_t>(j)].push_back(perm[next]);
+      owner[perm[next++]] = static_cast<int>(j);
+    }
+  }
+  for (Index i = 0; i < n; ++i) {
+    Vector k = inst.keys.row(i).transpose();
+    const Vector coord = u.transpose() * k;
+    Vector target = coord;
+    for (Index j = 0; j < kQueries; ++j) {
+      if (owner[static_cast<std::size_t>(i)] == j) {
+        target[j] = c;
+      } else if (coord[j] > c - gap) {
+        target[j] = c - gap - std::abs(0.5 * normal(rng));
+      }
+    }
+    k += u * (target - coord);
+    inst.keys.row(i) = k.transpose();
+  }
+  inst.queries.resize(kQueries, kDim);
+  for (Index j = 0; j < kQueries; ++j) {
+    const auto& face = faces[static_cast<std::size_t>(j)];
+    Vector w(static_cast<Index>(face.size()));
+    for (Index f = 0; f < w.size(); ++f) w[f] = uniform(rng);
+    w /= w.sum();
+    Vector x = Vector::Zero(kDim);
+    for (Index f = 0; f < w.size(); ++f) x += w[f] * inst.keys.row(face[static_cast<std::size_t>(f)]).transpose();
+    inst.queries.row(j) = (x + t * u.col(j)).transpose();
+  }
+  return inst;
+}
+
+Instance make_far(Index n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  Instance inst;
+  inst.keys = Matrix::NullaryExpr(n, kDim, [&](Index, Index) { return normal(rng); });
+  inst.queries = Matrix::NullaryExpr(kQueries, kDim, [&](Index, Index) { return 6.0 * normal(rng); });
+  return inst;
+}
+
+
+}
+HullOptions opts() {
+  HullOptions o;
+  if (const char* v = std::getenv("HW")) o.initial_working_set = std::atoi(v);
+  if (const char* v = std::getenv("HA")) o.max_added_per_pass = std::atoi(v);
+  if (const char* v = std::getenv("HF")) o.screening_fraction = std::atof(v);
+  return o;
+}
+int main(int argc, char** argv) {
+  const Index n = std::atol(argv[1]);
+  const bool planted = std::atoi(argv[2]) != 0;
+  const int mode = std::atoi(argv[3]);  // 0 single, 1 single with stream norms, 2 batch
+  const Instance inst = planted ? make_planted(n, 11 + n) : make_far(n, 17 + n);
+  KeyNorms norms(inst.keys);
+  HullProjection h;
+  std::vector<HullProjection> hs;
+  double passes = 0; int cert = 0; double majors = 0;
+  // warm-up (allocations) outside the measurement
+  project_onto_hull(inst.keys, inst.queries.row(0).transpose(), opts(), h);
+  double pass_us = 1e300;
+  {
+    Vector out(n);
+    for (int t = 0; t < 15; ++t) {
+      auto t0 = std::chrono::steady_clock::now();
+      out.noalias() = inst.keys * inst.queries.row(t % kQueries).transpose();
+      pass_us = std::min(pass_us, std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() + 0 * out[0]);
+    }
+  }
+  auto solve_t0 = std::chrono::steady_clock::now();
+  CALLGRIND_START_INSTRUMENTATION;
+  CALLGRIND_TOGGLE_COLLECT;
+  if (mode == 3) {
+    Vector out(n);
+    for (Index j = 0; j < kQueries; ++j) {
+      out.noalias() = inst.keys * inst.queries.row(j).transpose();
+      passes += out[0];
+    }
+  } else if (mode == 2) {
+    const int breps = std::getenv("REPS") ? std::atoi(std::getenv("REPS")) : 1;
+    for (int rep = 0; rep < breps; ++rep) {
+      project_onto_hull_batch(inst.keys, inst.queries, {}, opts(), hs);
+      for (const auto& hh : hs) { passes += hh.key_passes; cert += hh.status == HullStatus::certified; majors += hh.major_iterations; }
+    }
+  } else {
+    const int reps = std::getenv("REPS") ? std::atoi(std::getenv("REPS")) : 1;
+    for (int rep = 0; rep < reps; ++rep)
+    for (Index j = 0; j < kQueries; ++j) {
+      if (mode == 1) project_onto_hull(inst.keys, norms, inst.queries.row(j).transpose(), opts(), h);
+      else
+      project_onto_hull(inst.keys, inst.queries.row(j).transpose(), opts(), h);
+      passes += h.key_passes; cert += h.status == HullStatus::certified; majors += h.major_iterations;
+    }
+  }
+  CALLGRIND_TOGGLE_COLLECT;
+  const double solve_us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - solve_t0).count();
+  const int reps = std::getenv("REPS") ? std::atoi(std::getenv("REPS")) : 1;
+  std::printf("passes %.2f certified %d majors %.1f us/query %.1f pass_us %.1f ratio %.2f\n", passes / kQueries / reps, cert, majors / kQueries / reps,
+              solve_us / kQueries / reps, pass_us, solve_us / kQueries / reps / pass_us);
+}
