@@ -374,9 +374,10 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   const double threshold = std::isfinite(exact_hi) ? 2.0 * exact_hi : 0.0;
   const double* __restrict score = st.scores.data();
   const double* __restrict kn = knorm.data();
-  // tight = false uses ||P k_i|| <= ||k_i|| (no square root; about as tight for keys far from the axis,
-  // which are most keys) and is tried first; the keys it leaves unproven get the tight PK_i.
-  auto bound = [&](Index i, bool tight, double& l, double& rho, double& dist) {
+  // The bound with the tight PK_i (a square root per key): for the sample and for the keys that the loose
+  // pass below (||P k_i|| <= ||k_i||, about as tight for keys far from the axis, which are most keys)
+  // leaves unproven.
+  auto bound = [&](Index i, double& l, double& rho, double& dist) {
     const double k = kn[i] * (1.0 + 2.0 * g);
     const double s = score[i];
     l = xr - one_minus_a * s;
@@ -386,7 +387,7 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     // infinite subtrahend made ||P k_i|| = 0 and "proved" a multiplier off by 2^993).
     const double s_q = s_lo / qn;
     const double pk =
-        tight ? std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_q * s_q * (1.0 - 8.0 * kU)) * (1.0 + 2.0 * kU)) : k;
+        std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_q * s_q * (1.0 - 8.0 * kU)) * (1.0 + 2.0 * kU));
     dist = (xn + k) * (1.0 + 4.0 * kU);
     rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kU * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kU) +
           pr.floor;
@@ -400,7 +401,7 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     for (Index i = 0; i < n; i += stride) {
       if (surv[i]) continue;
       double l, rho, dist;
-      bound(i, true, l, rho, dist);
+      bound(i, l, rho, dist);
       ++sampled;
       if (!(l - rho > threshold)) ++unproven;
     }
@@ -453,7 +454,7 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     failed.clear();
     for (Index i = 0; i < n; ++i) {
       if (surv[i] || lambda[i] - rho_out[i] > threshold) continue;
-      bound(i, true, lambda[i], rho_out[i], dist_out[i]);  // a proven key has rho_i - l_i < 0: no gap term
+      bound(i, lambda[i], rho_out[i], dist_out[i]);  // a proven key has rho_i - l_i < 0: no gap term
       if (!(lambda[i] - rho_out[i] > threshold)) {
         failed.push_back(i);
         if (static_cast<Index>(failed.size()) > limit) return false;
@@ -833,7 +834,7 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
       const double l = lam[i];
       double err = rho[i] * fw_a + dist[i] * fw_b + fw_c;
       if constexpr (kWithLinear) {
-        const double lc_err = rho[i] * lc_a + dist[i] * lc_b + lc_c;
+        const double lc_err = linear_bar(i);
         not_outside += l - lc_err > 0 ? 0.0 : 1.0;
         err = std::min(err, lc_err);
       }

@@ -54,12 +54,7 @@ void MinNormPoint::clear() {
   stalled_ = false;
 }
 
-Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& y) {
-  if (count_ == points_.rows()) points_.conservativeResize(2 * count_ + 16, dim_);
-  points_.row(count_) = y.transpose();
-  ynorm_.push_back(y.norm());
-  return count_++;
-}
+Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& y) { return add_point(y, Vector::Zero(dim_)); }
 
 Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& point, const Eigen::Ref<const Vector>& origin) {
   if (count_ == points_.rows()) points_.conservativeResize(2 * count_ + 16, dim_);
