@@ -112,7 +112,6 @@ struct QueryState {
   bool next_full = true;            // the next pricing pass reads every key
   int axis_failures = 0;            // failed query-axis attempts (after kAxisFailures, full passes only)
   bool pool_active = false;         // the candidate pool is among the survivors
-  bool shrink_pool = false;         // re-price only the pool's best quarter (shrink_pool; screening batches)
   std::vector<Index> pool;          // the candidate pool (sorted), priced once the query axis fails on W0
   bool screened = false;            // a reference exists and the survivors below are in use
   Vector ref_x;                     // x0
@@ -502,9 +501,11 @@ double move_ratio(const Pricing& pr, Index i) {
 // only chooses keys for the working set (the full pass that follows judges every key), and x moves
 // little between its solves, so re-reading the other 3/4 of the pool's scattered rows at every solve
 // found no more violators on the benchmark (full passes 2.06 either way at n = 4096 and 16384) while
-// costing ~0.1 pass each time. Only where screening follows the first full pass (a key missed here is
-// then re-priced on a partial pass): in a large batch every pass after it is full, and a missed key
-// cost a second one (n = 131072 batch: 2.28 full passes instead of 2.03).
+// costing ~0.1 pass each time. In a large batch (no screening) a key missed here costs another full
+// pass (n = 131072 batch: 2.28 full passes instead of 2.03), but that pass is the batch's shared GEMM,
+// ~1/4 of a pass per query there: batches shrink too (x86-64-v3 build, development box, planted batch
+// time per query in passes: n = 4096 3.01-3.13 -> 2.95-2.96, 16384 2.68-3.12 -> 2.54-2.90, 131072
+// 1.54-1.65 either way; docs/benchmarks.md, "Session 11").
 constexpr double kPoolKeep = 0.25;
 constexpr Index kPoolKeepMin = 256;
 
@@ -533,7 +534,7 @@ void activate_pool(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, Qu
   for (Index i : st.pool)
     if (!st.is_survivor[static_cast<std::size_t>(i)]) added.push_back(i);
   price_rows_exactly(keys, knorm, st, pr, added);
-  if (st.shrink_pool) shrink_pool(st, pr);
+  shrink_pool(st, pr);
 }
 
 // Pricing at the current x. full: every key from st.kr. Otherwise only the survivors are exact (st.kr
@@ -1113,7 +1114,6 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     // Price W0 alone first and try the query-axis bound at its solution; the pool joins when that
     // fails (price). Without screening every pricing pass is full.
     st.next_full = !options.screening;
-    st.shrink_pool = screening;
     st.is_survivor.assign(static_cast<std::size_t>(n), 0);
     st.survivors = st.wset;
     std::sort(st.survivors.begin(), st.survivors.end());
