@@ -13,6 +13,18 @@ namespace {
 constexpr Index kPrefetchRows = 32;                          // rows ahead prefetched (32 KiB at d = 128)
 constexpr std::size_t kStreamingBytes = std::size_t{8} << 20;  // keys larger than this stream from memory
 
+// One step of a sum of products: fused where the instruction set has FMA (x86-64-v3 builds, which
+// compile with contraction off, cmake/Arch.cmake): one rounding instead of two, inside the gamma_d bound
+// of the header, and fewer instructions per key. Unfused, the v3 pass over n = 131072 keys (memory-bound)
+// took 10 037 us against Eigen's gemv 8 915 us (which fuses); fused 8 813 us (development box, d = 128).
+inline double multiply_add(double a, double b, double sum) {
+#ifdef __FMA__
+  return std::fma(a, b, sum);
+#else
+  return sum + a * b;
+#endif
+}
+
 // Four dot products <row_t, v> (and, with kNorms, the squared row norms) with independent accumulators,
 // which `omp simd` may vectorise (the sums are then formed in another order; the rounding bounds of the
 // header hold for any order). A row-at-a-time loop of Eigen dot products ran at 2.5x the time of a gemv
@@ -24,15 +36,15 @@ void dot4(const double* r0, const double* r1, const double* r2, const double* r3
 #pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
   for (Index j = 0; j < d; ++j) {
     const double vj = v[j];
-    s0 += r0[j] * vj;
-    s1 += r1[j] * vj;
-    s2 += r2[j] * vj;
-    s3 += r3[j] * vj;
+    s0 = multiply_add(r0[j], vj, s0);
+    s1 = multiply_add(r1[j], vj, s1);
+    s2 = multiply_add(r2[j], vj, s2);
+    s3 = multiply_add(r3[j], vj, s3);
     if constexpr (kNorms) {
-      n0 += r0[j] * r0[j];
-      n1 += r1[j] * r1[j];
-      n2 += r2[j] * r2[j];
-      n3 += r3[j] * r3[j];
+      n0 = multiply_add(r0[j], r0[j], n0);
+      n1 = multiply_add(r1[j], r1[j], n1);
+      n2 = multiply_add(r2[j], r2[j], n2);
+      n3 = multiply_add(r3[j], r3[j], n3);
     }
   }
   dots[0] = s0;
