@@ -102,21 +102,9 @@ inline KernelOutputs run_sparse_cuda(const Stream& stream, const SparseAttention
     cuda::DecodeWorkspace* ws = nullptr;
     check_cuda_status(cuda::create_workspace(shape, max_selected, &ws));
 
-    out.name = "vashista-sparse";
-    out.version = "1";
-    out.bound = "minmax";
-    out.device = cuda::device_name();
-    out.compute_dtype = dtype == cuda::KvDtype::bf16 ? "bfloat16/float32" : "float16/float32";
-    out.page_size = params.page_size;
-    out.page_budget = params.page_budget;
-    out.sink_pages = params.sink_pages;
-    out.recent_pages = params.recent_pages;
-    out.eps = eps_list;
+    out = empty_kernel_outputs(params, eps_list, m, has_values ? d : 0, cuda::device_name(),
+                               dtype == cuda::KvDtype::bf16 ? "bfloat16/float32" : "float16/float32");
     const Index num_eps = static_cast<Index>(eps_list.size());
-    out.selected_pages.assign(eps_list.size(), std::vector<std::vector<int32_t>>(static_cast<size_t>(m)));
-    out.output.assign(eps_list.size(), Matrix::Zero(m, has_values ? d : 0));
-    out.lse = Matrix::Constant(num_eps, m, kNaN);
-    out.tail_bound = Matrix::Constant(num_eps, m, kNaN);
     std::vector<float> o(rows * d), lse(rows), log_tail(rows);
     std::vector<int32_t> sel(static_cast<size_t>(batch) * max_selected), nsel(static_cast<size_t>(batch));
     for (Index e = 0; e < num_eps; ++e) {

@@ -8,6 +8,7 @@
 #include <exception>
 #include <cmath>
 #include <map>
+#include <utility>
 
 namespace vashista {
 
@@ -26,6 +27,27 @@ std::vector<std::vector<Index>> query_groups(const Stream& stream) {
     groups[it->second].push_back(j);
   }
   return groups;
+}
+
+KernelOutputs empty_kernel_outputs(const SparseAttentionParams& params, const std::vector<double>& eps_list,
+                                   Index queries, Index value_dim, std::string device, std::string compute_dtype) {
+  KernelOutputs out;
+  out.name = "vashista-sparse";
+  out.version = "1";
+  out.bound = "minmax";
+  out.device = std::move(device);
+  out.compute_dtype = std::move(compute_dtype);
+  out.page_size = params.page_size;
+  out.page_budget = params.page_budget;
+  out.sink_pages = params.sink_pages;
+  out.recent_pages = params.recent_pages;
+  out.eps = eps_list;
+  const Index num_eps = static_cast<Index>(eps_list.size());
+  out.selected_pages.assign(eps_list.size(), std::vector<std::vector<int32_t>>(static_cast<size_t>(queries)));
+  out.output.assign(eps_list.size(), Matrix::Zero(queries, value_dim));
+  out.lse = Matrix::Constant(num_eps, queries, kNaN);
+  out.tail_bound = Matrix::Constant(num_eps, queries, kNaN);
+  return out;
 }
 
 KernelOutputs run_sparse_reference(const Stream& stream, const SparseAttentionParams& params,
@@ -50,22 +72,8 @@ KernelOutputs run_sparse_reference(const Stream& stream, const SparseAttentionPa
     }
   }
 
-  KernelOutputs out;
-  out.name = "vashista-sparse";
-  out.version = "1";
-  out.bound = "minmax";
-  out.device = "cpu-reference";
-  out.compute_dtype = "float64";
-  out.page_size = params.page_size;
-  out.page_budget = params.page_budget;
-  out.sink_pages = params.sink_pages;
-  out.recent_pages = params.recent_pages;
-  out.eps = eps_list;
+  KernelOutputs out = empty_kernel_outputs(params, eps_list, m, dv, "cpu-reference", "float64");
   const Index num_eps = static_cast<Index>(eps_list.size());
-  out.selected_pages.assign(eps_list.size(), std::vector<std::vector<int32_t>>(static_cast<size_t>(m)));
-  out.output.assign(eps_list.size(), Matrix::Zero(m, dv));
-  out.lse = Matrix::Constant(num_eps, m, kNaN);
-  out.tail_bound = Matrix::Constant(num_eps, m, kNaN);
 
   std::exception_ptr failure;  // an exception may not leave an OpenMP region
 #pragma omp parallel for schedule(dynamic)

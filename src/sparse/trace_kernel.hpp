@@ -9,12 +9,20 @@
 #include "sparse/params.hpp"
 #include "trace/trace.hpp"
 
+#include <string>
 #include <vector>
 
 namespace vashista {
 
 /// The GQA groups of a stream: lists of query rows (each sorted), ordered by first row.
 std::vector<std::vector<Index>> query_groups(const Stream& stream);
+
+/// The KernelOutputs of `queries` queries with `value_dim` value columns before any query ran, shared by
+/// the CPU reference and the CUDA runner (sparse/cuda_trace_kernel.hpp): the kernel's attributes (name
+/// "vashista-sparse", version "1", bound "minmax", the given device and compute_dtype), the paging
+/// parameters and eps list, no selected pages, zero outputs, NaN lse and tail bounds.
+KernelOutputs empty_kernel_outputs(const SparseAttentionParams& params, const std::vector<double>& eps_list,
+                                   Index queries, Index value_dim, std::string device, std::string compute_dtype);
 
 /// Kernel outputs for every eps in `eps_list` (params.eps is ignored; every other field is used).
 /// Attributes: name "vashista-sparse", version "1", bound "minmax", device "cpu-reference",

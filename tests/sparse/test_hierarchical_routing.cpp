@@ -3,10 +3,10 @@
 // rule, equality with the flat selection when every super-page is refined (and whenever no unrefined
 // super-page can compete), certificate soundness vs the exact dense tail mass, adaptive doubling of P and R.
 #include "core/conventions.hpp"
-#include "core/log_sum_exp.hpp"
 #include "sparse/paged_kv_cache.hpp"
 #include "sparse/routing.hpp"
 #include "sparse/sparse_attention.hpp"
+#include "support/dense_attention.hpp"
 
 #include <doctest/doctest.h>
 
@@ -49,24 +49,6 @@ Instance clustered_instance(std::mt19937_64& rng, Index n, Index d, Index g, int
   return inst;
 }
 
-/// Exact dense ln m_out(S) and output of one query (double).
-void dense_attention(const Matrix& keys, const Matrix& values, const Vector& q, double scale, double eps,
-                     const std::vector<Index>& selected_pages, int page_size, double* log_mass_out, Vector* output) {
-  const Index n = keys.rows();
-  const Vector s = scale * (keys * q) / eps;
-  std::vector<char> in_s(static_cast<size_t>(n), 0);
-  for (Index p : selected_pages) {
-    for (Index i = p * page_size; i < std::min<Index>(n, (p + 1) * page_size); ++i) in_s[static_cast<size_t>(i)] = 1;
-  }
-  LogSumExp all, out;
-  for (Index i = 0; i < n; ++i) {
-    all.add(s[i]);
-    if (!in_s[static_cast<size_t>(i)]) out.add(s[i]);
-  }
-  *log_mass_out = out.value() - all.value();
-  *output = Vector::Zero(values.cols());
-  for (Index i = 0; i < n; ++i) *output += std::exp(s[i] - all.value()) * values.row(i).transpose();
-}
 
 }  // namespace
 
@@ -268,17 +250,17 @@ TEST_CASE("hierarchical certificate: sound vs the exact dense tail mass, output 
                                                                  params.sink_pages, params.recent_pages).size())));
       for (Index h = 0; h < 2; ++h) {
         const SparseHeadResult& head = r.heads[static_cast<size_t>(h)];
-        double log_mass = 0.0;
-        Vector dense;
-        dense_attention(inst.keys, inst.values, inst.queries.row(h).transpose(), 0.3, eps, r.selected_pages, page_size,
-                        &log_mass, &dense);
+        const test::DenseAttention dense =
+            test::dense_attention(inst.keys, inst.values, inst.queries.row(h).transpose(), 0.3, eps, r.selected_pages,
+                                  page_size);
+        const double log_mass = dense.log_mass_out;
         ++instances;
         if (log_mass > head.log_tail_bound + kLogBoundSlack) ++violations;
         // Identical keys in a page and refinement of everything with pages left out: the bound is exact.
         if (duplicates && static_cast<Index>(r.refined_superpages.size()) == num_super && log_mass != -kInf &&
             head.log_tail_bound - log_mass < 1e-6)
           ++tight;
-        const double err = (dense - head.output).norm();
+        const double err = (dense.output - head.output).norm();
         if (err > head.output_error_bound * (1.0 + 1e-9) + 1e-13) ++error_violations;
       }
     }

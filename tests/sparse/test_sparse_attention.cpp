@@ -2,11 +2,11 @@
 // routing bound, selection rule, dense limit, certificate soundness (vs the exact dense tail mass),
 // output error bound, adaptive mode, GQA sharing, causal prefix.
 #include "core/conventions.hpp"
-#include "core/log_sum_exp.hpp"
 #include "sparse/paged_kv_cache.hpp"
 #include "sparse/routing.hpp"
 #include "sparse/sparse_attention.hpp"
 #include "sparse/trace_kernel.hpp"
+#include "support/dense_attention.hpp"
 
 #include <doctest/doctest.h>
 
@@ -47,33 +47,8 @@ Instance random_instance(std::mt19937_64& rng, Index n, Index d, Index g, int pa
   return inst;
 }
 
-/// Exact dense quantities of one query (double): lse over all keys, ln m_out(S), output o.
-struct Dense {
-  double lse_all;
-  double log_mass_out;
-  Vector output;
-};
-
-Dense dense_attention(const Matrix& keys, const Matrix& values, const Vector& q, double scale, double eps,
-                      const std::vector<Index>& selected_pages, int page_size) {
-  const Index n = keys.rows();
-  Vector s = scale * (keys * q) / eps;
-  std::vector<char> in_s(static_cast<size_t>(n), 0);
-  for (Index p : selected_pages) {
-    for (Index i = p * page_size; i < std::min<Index>(n, (p + 1) * page_size); ++i) in_s[static_cast<size_t>(i)] = 1;
-  }
-  LogSumExp all, out;
-  for (Index i = 0; i < n; ++i) {
-    all.add(s[i]);
-    if (!in_s[static_cast<size_t>(i)]) out.add(s[i]);
-  }
-  Dense dense;
-  dense.lse_all = all.value();
-  dense.log_mass_out = out.value() - dense.lse_all;
-  dense.output = Vector::Zero(values.cols());
-  for (Index i = 0; i < n; ++i) dense.output += std::exp(s[i] - dense.lse_all) * values.row(i).transpose();
-  return dense;
-}
+using test::dense_attention;
+using Dense = test::DenseAttention;
 
 }  // namespace
 
