@@ -14,22 +14,6 @@
 using M = Eigen::Matrix<double, -1, -1, Eigen::RowMajor>;
 using Index = Eigen::Index;
 static inline double fma_(double a, double b, double c) { return std::fma(a, b, c); }
-template <bool kNorms>
-__attribute__((noinline)) void pass4(const M& K, const double* v, double* out, double* nrm) {
-  const Index n = K.rows(), d = K.cols(), st = K.outerStride();
-  for (Index i = 0; i + 4 <= n; i += 4) {
-    const double *r0 = K.data() + i * st, *r1 = r0 + st, *r2 = r1 + st, *r3 = r2 + st;
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0;
-#pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
-    for (Index j = 0; j < d; ++j) {
-      const double vj = v[j];
-      s0 = fma_(r0[j], vj, s0); s1 = fma_(r1[j], vj, s1); s2 = fma_(r2[j], vj, s2); s3 = fma_(r3[j], vj, s3);
-      if constexpr (kNorms) { n0 = fma_(r0[j], r0[j], n0); n1 = fma_(r1[j], r1[j], n1); n2 = fma_(r2[j], r2[j], n2); n3 = fma_(r3[j], r3[j], n3); }
-    }
-    out[i] = s0; out[i + 1] = s1; out[i + 2] = s2; out[i + 3] = s3;
-    if constexpr (kNorms) { nrm[i] = std::sqrt(n0); nrm[i + 1] = std::sqrt(n1); nrm[i + 2] = std::sqrt(n2); nrm[i + 3] = std::sqrt(n3); }
-  }
-}
 // dots of 4 rows, then norms of the same 4 rows in a second loop (rows in L1)
 __attribute__((noinline)) void pass4_split(const M& K, const double* v, double* out, double* nrm) {
   const Index n = K.rows(), d = K.cols(), st = K.outerStride();
@@ -62,12 +46,14 @@ __attribute__((noinline)) void pass2n(const M& K, const double* v, double* out, 
   }
 }
 
+// kAhead > 0: prefetch the rows kAhead ahead, one prefetch per cache line.
 template <bool kNorms, int kAhead>
 __attribute__((noinline)) void pass4p(const M& K, const double* v, double* out, double* nrm) {
   const Index n = K.rows(), d = K.cols(), st = K.outerStride();
   for (Index i = 0; i + 4 <= n; i += 4) {
     const double *r0 = K.data() + i * st, *r1 = r0 + st, *r2 = r1 + st, *r3 = r2 + st;
-    for (Index c = 0; c < 4 * st; c += 8) __builtin_prefetch(r0 + kAhead * st + c);
+    if constexpr (kAhead > 0)
+      for (Index c = 0; c < 4 * st; c += 8) __builtin_prefetch(r0 + kAhead * st + c);
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0;
 #pragma omp simd reduction(+ : s0, s1, s2, s3, n0, n1, n2, n3)
     for (Index j = 0; j < d; ++j) {
@@ -90,8 +76,8 @@ int main(int argc, char** argv) {
   const Index n = argc > 1 ? std::atol(argv[1]) : 131072, d = 128;
   M K = M::Random(n, d); Eigen::VectorXd v = Eigen::VectorXd::Random(d), out(n), nrm(n);
   std::vector<std::pair<const char*, std::function<void()>>> vs = {
-    {"dots only", [&] { pass4<false>(K, v.data(), out.data(), nullptr); }},
-    {"dots+norms", [&] { pass4<true>(K, v.data(), out.data(), nrm.data()); }},
+    {"dots only", [&] { pass4p<false, 0>(K, v.data(), out.data(), nullptr); }},
+    {"dots+norms", [&] { pass4p<true, 0>(K, v.data(), out.data(), nrm.data()); }},
     {"dots then norms", [&] { pass4_split(K, v.data(), out.data(), nrm.data()); }},
     {"dots+norms 2 rows", [&] { pass2n(K, v.data(), out.data(), nrm.data()); }},
     {"dots pf4", [&] { pass4p<false, 4>(K, v.data(), out.data(), nullptr); }},
