@@ -49,7 +49,6 @@ Instance clustered_instance(std::mt19937_64& rng, Index n, Index d, Index g, int
   return inst;
 }
 
-
 }  // namespace
 
 TEST_CASE("super-page boxes equal brute-force min/max over their tokens; U^sup bounds every page's U") {

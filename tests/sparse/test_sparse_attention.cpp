@@ -48,7 +48,6 @@ Instance random_instance(std::mt19937_64& rng, Index n, Index d, Index g, int pa
 }
 
 using test::dense_attention;
-using Dense = test::DenseAttention;
 
 }  // namespace
 
@@ -133,8 +132,8 @@ TEST_CASE("budget >= #pages: candidates are all tokens, output is dense attentio
       CHECK(r.num_candidates == n);
       CHECK(static_cast<Index>(r.selected_pages.size()) == cache.num_pages());
       for (Index h = 0; h < 2; ++h) {
-        const Dense dense = dense_attention(inst.keys, inst.values, inst.queries.row(h).transpose(), 0.4, eps,
-                                            r.selected_pages, 16);
+        const test::DenseAttention dense =
+            dense_attention(inst.keys, inst.values, inst.queries.row(h).transpose(), 0.4, eps, r.selected_pages, 16);
         const SparseHeadResult& head = r.heads[static_cast<size_t>(h)];
         CHECK(head.tail_bound == 0.0);
         CHECK(head.log_tail_bound == -kInf);
@@ -165,8 +164,8 @@ TEST_CASE("certificate soundness and output error bound vs the exact dense compu
       const SparseGroupResult r = sparse_attention_group(cache, inst.queries, params, 0.3);
       for (Index h = 0; h < 2; ++h) {
         const SparseHeadResult& head = r.heads[static_cast<size_t>(h)];
-        const Dense dense = dense_attention(inst.keys, inst.values, inst.queries.row(h).transpose(), 0.3, eps,
-                                            r.selected_pages, page_size);
+        const test::DenseAttention dense = dense_attention(inst.keys, inst.values, inst.queries.row(h).transpose(), 0.3,
+                                                           eps, r.selected_pages, page_size);
         ++instances;
         if (dense.log_mass_out > head.log_tail_bound + kLogBoundSlack) ++violations;
         if (duplicates && dense.log_mass_out != -kInf && head.log_tail_bound - dense.log_mass_out < 1e-6) ++tight;
@@ -290,9 +289,9 @@ TEST_CASE("trace stream: GQA groups by position, causal prefix, kernel outputs p
         for (int32_t p : out.selected_pages[e][j]) CHECK(p < (len + 15) / 16);
         CHECK(out.selected_pages[e][j].back() == (len + 15) / 16 - 1);
         // Tokens beyond the prefix never contribute: the exact tail over the prefix is bounded.
-        const Dense dense = dense_attention(inst.keys.topRows(len), inst.values.topRows(len),
-                                            inst.queries.row(j).transpose(), 1.0 / std::sqrt(8.0), at.eps,
-                                            ref.selected_pages, 16);
+        const test::DenseAttention dense = dense_attention(inst.keys.topRows(len), inst.values.topRows(len),
+                                                           inst.queries.row(j).transpose(), 1.0 / std::sqrt(8.0), at.eps,
+                                                           ref.selected_pages, 16);
         CHECK(dense.log_mass_out <= std::log(out.tail_bound(e, j)) + kLogBoundSlack);
       }
     }
