@@ -1,6 +1,7 @@
 // vashista inspect TRACE.h5: validate every selected stream and print a summary (and JSON).
 #include "commands.hpp"
 #include "report/atomic_file.hpp"
+#include "report/output_paths.hpp"
 #include "trace/trace_summary.hpp"
 
 #include <fmt/core.h>
@@ -23,6 +24,7 @@ void setup_inspect(CLI::App& app, RunFunction& run) {
   sub->footer("Exit codes: 0 valid, 2 malformed trace (one line naming file, object and problem), 3 I/O error.");
   sub->callback([&run, opts] {
     run = [opts] {
+      check_output_paths({{"the input trace", opts->trace}}, {{"--json", opts->json}});
       std::unique_ptr<AtomicFile> json;  // opened first: an unwritable path fails before the work
       if (!opts->json.empty()) json = std::make_unique<AtomicFile>(opts->json);
       const TraceSummary summary = summarize_trace(opts->trace, opts->streams);

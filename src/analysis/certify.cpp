@@ -4,6 +4,7 @@
 #include "analysis/trace_run.hpp"
 #include "core/error.hpp"
 #include "report/atomic_file.hpp"
+#include "report/output_paths.hpp"
 #include "report/text_table.hpp"
 
 #include <fmt/format.h>
@@ -36,6 +37,8 @@ CertifyResult certify_trace(const std::string& path, const CertifyOptions& optio
   settings.progress_label = "certify";
   settings.progress = options.progress;
 
+  check_output_paths({{"the input trace", path}},
+                     {{"--per-query", options.per_query_csv}, {"--report", options.report_json}});
   std::optional<AtomicFile> json_file;  // opened first: an unwritable path fails before the work
   if (!options.report_json.empty()) json_file.emplace(options.report_json);
 

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/statistics.hpp"
 #include "report/atomic_file.hpp"
+#include "report/output_paths.hpp"
 #include "report/text_table.hpp"
 
 #include <fmt/format.h>
@@ -95,6 +96,8 @@ SweepResult sweep_trace(const std::string& path, const SweepOptions& options) {
   settings.progress_label = "sweep";
   settings.progress = options.progress;
 
+  check_output_paths({{"the input trace", path}},
+                     {{"--per-query", options.per_query_csv}, {"--report", options.report_json}});
   std::optional<AtomicFile> json_file;  // opened first: an unwritable path fails before the work
   if (!options.report_json.empty()) json_file.emplace(options.report_json);
 

@@ -1,5 +1,6 @@
 #include "trace/trace_writer.hpp"
 
+#include "core/file_identity.hpp"
 #include "report/atomic_file.hpp"
 #include "trace/hdf5_util.hpp"
 #include "trace/trace_impl.hpp"
@@ -293,10 +294,7 @@ void write_trace(const Trace& trace, const std::string& path, const TraceWriteOp
 void copy_trace_with_kernel(const std::string& src, const std::string& dst,
                             const std::map<std::string, KernelOutputs>& kernel_by_stream, StorageDtype kernel_dtype,
                             bool overwrite) {
-  struct stat s1 {}, s2 {};
-  VASHISTA_CHECK(src != dst && !(::stat(src.c_str(), &s1) == 0 && ::stat(dst.c_str(), &s2) == 0 &&
-                                 s1.st_dev == s2.st_dev && s1.st_ino == s2.st_ino),
-                 ErrorKind::usage, "{}: output must differ from the input trace {} (inputs are never modified)", dst,
+  VASHISTA_CHECK(!same_file(src, dst), ErrorKind::usage, "{}: output must differ from the input trace {} (inputs are never modified)", dst,
                  src);
   const TraceFile in = open_trace(src);  // validates the root; read-only
   for (const auto& [name, kernel] : kernel_by_stream) {

@@ -1,5 +1,7 @@
-# Inputs are never written: after certify, sweep, inspect, kernel (and a kernel run that names its
-# input as output, which must be refused) the input trace has the same bytes and modification time.
+# Inputs are never written: after certify, sweep, inspect, kernel (and runs that name their input as an
+# output, directly, as ./x, through a symbolic or a hard link: each refused with exit 2 before any work)
+# the input trace has the same bytes and modification time. Two outputs of one run naming the same file
+# are refused too (one would replace the other), and nothing is written then.
 # (Checked by content, since a test run as root could write a 0444 file.)
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
@@ -24,6 +26,23 @@ run_expect(0 inspect ${trace})
 run_expect(0 kernel ${trace} --out ${WORK_DIR}/k.h5 --quiet)
 run_expect(2 kernel ${trace} --out ${trace} --quiet)
 run_expect(2 gen ${trace} --n 8 --d 2)
+file(CREATE_LINK ${trace} ${WORK_DIR}/symlink.h5 SYMBOLIC)
+file(CREATE_LINK ${trace} ${WORK_DIR}/hardlink.h5)
+run_expect(2 certify ${trace} --report ${trace} --quiet)
+run_expect(2 certify ${trace} --per-query ${WORK_DIR}/./in.h5 --quiet)
+run_expect(2 certify ${trace} --report ${WORK_DIR}/symlink.h5 --quiet)
+run_expect(2 certify ${trace} --per-query ${WORK_DIR}/hardlink.h5 --quiet)
+run_expect(2 sweep ${trace} --eps 1 --report ${trace} --quiet)
+run_expect(2 sweep ${trace} --eps 1 --per-query ${WORK_DIR}/symlink.h5 --quiet)
+run_expect(2 inspect ${trace} --json ${trace})
+run_expect(2 kernel ${trace} --out ${WORK_DIR}/symlink.h5 --quiet)
+run_expect(2 certify ${trace} --report ${WORK_DIR}/both.out --per-query ${WORK_DIR}/./both.out --quiet)
+run_expect(2 sweep ${trace} --eps 1 --plot ${WORK_DIR}/figures --report ${WORK_DIR}/figures/sweep.csv --quiet)
+foreach(unwritten both.out figures/sweep.csv figures/sweep.json)
+  if(EXISTS ${WORK_DIR}/${unwritten})
+    message(FATAL_ERROR "${unwritten} was written by a run refused for its output paths")
+  endif()
+endforeach()
 file(SHA256 ${trace} after)
 file(TIMESTAMP ${trace} mtime_after "%s" UTC)
 if(NOT before STREQUAL after OR NOT mtime_before STREQUAL mtime_after)

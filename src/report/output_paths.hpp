@@ -1,0 +1,21 @@
+#pragma once
+// The output files of one command, checked before any work (docs/cli.md, "Output files"): an output
+// must not be an input of the run (inputs are never modified: `certify t.h5 --report t.h5` would
+// otherwise replace the trace by its own report) nor another output of it (one would silently replace
+// the other). Same file: core/file_identity.hpp.
+#include <string>
+#include <vector>
+
+namespace vashista {
+
+/// A file of the run and what names it on the command line ("the input trace", "--report", ...).
+struct NamedPath {
+  std::string role;
+  std::string path;
+};
+
+/// Error(usage), one line naming both files and their roles, when some output is the same file as an
+/// input or as an earlier output. Outputs with an empty path (not requested) are skipped.
+void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
+
+}  // namespace vashista
