@@ -1,6 +1,8 @@
 // vashista sweep TRACE.h5 --eps SPEC: parse options, call sweep_trace, print, optionally plot.
 #include "analysis/sweep.hpp"
 #include "commands.hpp"
+#include "core/error.hpp"
+#include "core/file_identity.hpp"
 #include "report/plot_script.hpp"
 
 #include <filesystem>
@@ -44,6 +46,11 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
       o.eps = parse_eps_spec(opts->eps);
       o.progress = !opts->quiet;
       if (!o.plot_dir.empty()) {  // the figures are drawn from the CSV and JSON: keep them next to the PNGs
+        for (const std::string* path : {&o.per_query_csv, &o.report_json})  // read back by the plot script
+          VASHISTA_CHECK(path->empty() || path_kind(*path) != PathKind::stream, ErrorKind::usage,
+                         "--plot {}: the figures are drawn from the CSV and JSON read back from their files, and {} "
+                         "is a stream (device, FIFO or socket), not a file",
+                         o.plot_dir, *path);
         std::filesystem::create_directories(o.plot_dir);
         if (o.per_query_csv.empty()) o.per_query_csv = (std::filesystem::path(o.plot_dir) / "sweep.csv").string();
         if (o.report_json.empty()) o.report_json = (std::filesystem::path(o.plot_dir) / "sweep.json").string();

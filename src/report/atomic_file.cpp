@@ -6,8 +6,9 @@
 
 namespace vashista {
 
-AtomicFile::AtomicFile(const std::string& path) : temp_(path) {
-  out_.open(temp_.path(), std::ios::out | std::ios::trunc | std::ios::binary);
+AtomicFile::AtomicFile(const std::string& path) : path_(path) {
+  if (path_kind(path) != PathKind::stream) temp_.emplace(path);
+  out_.open(temp_ ? temp_->path() : path, std::ios::out | std::ios::trunc | std::ios::binary);
   VASHISTA_CHECK(out_.is_open(), ErrorKind::io, "{}: cannot create output file: {}", path, std::strerror(errno));
 }
 
@@ -15,8 +16,8 @@ void AtomicFile::commit() {
   out_.flush();
   const bool ok = static_cast<bool>(out_);
   out_.close();
-  VASHISTA_CHECK(ok && !out_.fail(), ErrorKind::io, "{}: write failed", temp_.final_path());
-  temp_.commit();
+  VASHISTA_CHECK(ok && !out_.fail(), ErrorKind::io, "{}: write failed", path_);
+  if (temp_) temp_->commit();
 }
 
 namespace {

@@ -8,6 +8,7 @@
 // TemporaryPath and the registry are header-only so that libraries that do not link
 // vashista_report (e.g. the trace writer, which lets HDF5 write the temporary) can use them.
 #include "core/error.hpp"
+#include "core/file_identity.hpp"
 
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <string>
@@ -69,11 +71,17 @@ inline void remove_pending_temporaries() noexcept {
 
 /// A registered temporary path next to `final_path` ("<final>.tmp-<pid>-<random>"). The owner
 /// writes it by any means, then commit() renames it onto final_path. The destructor removes the
-/// temporary when commit() was not reached (error, exception).
+/// temporary when commit() was not reached (error, exception). A symbolic link is followed (its target
+/// is replaced, the link stays); a path naming a directory, a device, a FIFO or a socket is refused with
+/// Error(usage) at once, before any work (renaming onto it would replace it by a regular file).
 class TemporaryPath {
  public:
-  explicit TemporaryPath(std::string final_path) : final_(std::move(final_path)) {
+  explicit TemporaryPath(const std::string& final_path) : final_(replacement_path(final_path)) {
     VASHISTA_CHECK(!final_.empty(), ErrorKind::usage, "empty output file name");
+    const PathKind kind = path_kind(final_);
+    VASHISTA_CHECK(kind == PathKind::absent || kind == PathKind::regular, ErrorKind::usage,
+                   "{}: {}: an output file is written to a temporary and renamed into place", final_path,
+                   kind == PathKind::directory ? "is a directory" : "not a regular file");
     std::random_device rd;
     temp_ = fmt::format("{}.tmp-{}-{:08x}", final_, static_cast<long>(::getpid()), rd());
     slot_ = detail::register_pending(temp_);
@@ -110,6 +118,9 @@ class TemporaryPath {
 /// A text output file written atomically: write to stream(), then commit(). Opening fails at once
 /// (Error(io)) when the directory is not writable, so a bad output path fails before the work.
 /// Without commit() (exception, early return) the temporary is removed and nothing appears.
+/// A path naming a stream (a character device, FIFO or socket: /dev/stdout, /dev/null, a pipe) is
+/// written in place instead, since it cannot be replaced (core/file_identity.hpp); a directory or a
+/// block device is refused (Error(usage), TemporaryPath).
 class AtomicFile {
  public:
   explicit AtomicFile(const std::string& path);
@@ -118,12 +129,13 @@ class AtomicFile {
   ~AtomicFile() = default;  // TemporaryPath removes an uncommitted temporary
 
   std::ostream& stream() { return out_; }
-  const std::string& path() const { return temp_.final_path(); }
+  const std::string& path() const { return path_; }
   /// Flushes, checks the stream, closes and renames into place. Error(io) on any write failure.
   void commit();
 
  private:
-  TemporaryPath temp_;
+  std::string path_;
+  std::optional<TemporaryPath> temp_;  // empty when the path is a stream, written in place
   std::ofstream out_;
 };
 

@@ -15,7 +15,8 @@ struct NamedPath {
 };
 
 /// Error(usage), one line naming both files and their roles, when some output is the same file as an
-/// input or as an earlier output. Outputs with an empty path (not requested) are skipped.
+/// input or as an earlier output (two outputs may share a stream such as /dev/stdout, which is written in
+/// place: report/atomic_file.hpp). Outputs with an empty path (not requested) are skipped.
 void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 
 }  // namespace vashista

@@ -1,0 +1,68 @@
+# Output paths that are not plain new files (docs/cli.md, "Output files"): a FIFO (and so /dev/stdout,
+# /dev/null) is written in place, never replaced by a regular file; a symbolic link keeps pointing at
+# its target, which receives the output (created when the link dangles); a directory, a loop of links or
+# a FIFO as a trace output (gen, kernel --out) or under sweep --plot is refused with exit 2 before any work.
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+set(trace ${WORK_DIR}/in.h5)
+execute_process(COMMAND ${VASHISTA} gen ${trace} --n 128 --d 8 --dv 4 --queries 2 RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gen failed (${rc})")
+endif()
+function(run_expect code)
+  execute_process(COMMAND ${VASHISTA} ${ARGN} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err TIMEOUT 120)
+  if(NOT rc EQUAL ${code})
+    message(FATAL_ERROR "vashista ${ARGN}: expected exit ${code}, got ${rc}: ${err}")
+  endif()
+endfunction()
+function(expect_kind test_flag path what)
+  execute_process(COMMAND test ${test_flag} ${path} RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${path} is no longer ${what}")
+  endif()
+endfunction()
+
+# A FIFO read by `cat` while certify writes its CSV there (cat then reads certify's stdout too).
+set(fifo ${WORK_DIR}/rows.fifo)
+execute_process(COMMAND mkfifo ${fifo} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mkfifo failed")
+endif()
+execute_process(COMMAND ${VASHISTA} certify ${trace} --quiet --threads 1 --per-query ${fifo}
+                COMMAND cat ${fifo} -
+                RESULTS_VARIABLE codes OUTPUT_VARIABLE piped ERROR_VARIABLE err TIMEOUT 120)
+if(NOT codes STREQUAL "0;0")
+  message(FATAL_ERROR "certify --per-query FIFO: exit codes ${codes}: ${err}")
+endif()
+if(NOT piped MATCHES "^stream,query,model,n,eps,status")
+  message(FATAL_ERROR "certify --per-query FIFO: the reader did not receive the CSV")
+endif()
+expect_kind(-p ${fifo} "a FIFO")
+
+# A symbolic link, then a dangling one, then a relative one from another directory.
+file(WRITE ${WORK_DIR}/target.csv "old")
+file(CREATE_LINK target.csv ${WORK_DIR}/link.csv SYMBOLIC)
+run_expect(0 certify ${trace} --quiet --threads 1 --per-query ${WORK_DIR}/link.csv)
+expect_kind(-L ${WORK_DIR}/link.csv "a symbolic link")
+file(STRINGS ${WORK_DIR}/target.csv first_line LIMIT_COUNT 1)
+if(NOT first_line MATCHES "^stream,query,model")
+  message(FATAL_ERROR "certify --per-query LINK: the link's target did not receive the CSV")
+endif()
+file(CREATE_LINK missing.json ${WORK_DIR}/dangling.json SYMBOLIC)
+run_expect(0 certify ${trace} --quiet --threads 1 --report ${WORK_DIR}/dangling.json)
+expect_kind(-L ${WORK_DIR}/dangling.json "a symbolic link")
+expect_kind(-f ${WORK_DIR}/missing.json "a file")
+
+# Refused before any work: a directory, a loop of links, FIFOs as trace outputs.
+file(MAKE_DIRECTORY ${WORK_DIR}/adir)
+run_expect(2 certify ${trace} --quiet --report ${WORK_DIR}/adir)
+file(CREATE_LINK loop_b ${WORK_DIR}/loop_a SYMBOLIC)
+file(CREATE_LINK loop_a ${WORK_DIR}/loop_b SYMBOLIC)
+run_expect(2 certify ${trace} --quiet --per-query ${WORK_DIR}/loop_a)
+expect_kind(-L ${WORK_DIR}/loop_a "a symbolic link")
+run_expect(2 gen ${fifo} --n 16 --d 4 --force)
+run_expect(2 kernel ${trace} --out ${fifo} --quiet)
+expect_kind(-p ${fifo} "a FIFO")
+# sweep --plot reads its CSV and JSON back: a stream there is refused, not waited on.
+run_expect(2 sweep ${trace} --eps 1 --quiet --plot ${WORK_DIR}/figures --per-query ${fifo})
+expect_kind(-p ${fifo} "a FIFO")
