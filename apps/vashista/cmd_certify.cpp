@@ -28,7 +28,7 @@ void setup_certify(CLI::App& app, RunFunction& run) {
   sub->add_option("--streams", opts->certify.stream_patterns, "Only streams whose name matches these glob patterns");
   sub->add_option("--per-query", opts->certify.per_query_csv, "Write one CSV row per (stream, query, model) here");
   sub->add_option("--report", opts->certify.report_json, "Write the JSON report here");
-  sub->add_option("--threads", opts->certify.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--threads", opts->certify.threads, "Worker threads (0 = all cores; at most 1024)")->capture_default_str();
   sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
   sub->footer("Exit codes: 0 all bounds hold, 1 a bound violation or unsound kernel certificate, 2 bad input.");
   sub->callback([&run, opts] {

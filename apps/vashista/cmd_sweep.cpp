@@ -36,7 +36,7 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
   sub->add_option("--report", opts->sweep.report_json, "Write the JSON report here");
   sub->add_option("--plot", opts->sweep.plot_dir,
                   "Write PNG figures into this directory (plots/plot_sweep.py; python3-matplotlib)");
-  sub->add_option("--threads", opts->sweep.threads, "Worker threads (0 = all cores)")->capture_default_str();
+  sub->add_option("--threads", opts->sweep.threads, "Worker threads (0 = all cores; at most 1024)")->capture_default_str();
   sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
   sub->footer("Exit codes: 0 all bounds hold, 1 a bound violation or unsound kernel certificate, 2 bad input.");
   sub->callback([&run, opts] {

@@ -3,6 +3,7 @@
 #include "analysis/cuda_trace_kernel.hpp"
 #include "core/error.hpp"
 #include "core/progress.hpp"
+#include "core/thread_count.hpp"
 #include "sparse/trace_kernel.hpp"
 #include "trace/trace_reader.hpp"
 #include "trace/trace_writer.hpp"
@@ -28,6 +29,7 @@ KernelRunSummary run_kernel_on_trace(const std::string& input, const std::string
   }
   VASHISTA_CHECK(options.device == KernelDevice::cpu || cuda_kernel_built(), ErrorKind::device,
                  "--device cuda: this build has no CUDA kernel (configure with -DVASHISTA_CUDA=ON where nvcc exists)");
+  const ThreadCount threads(0);  // OMP_NUM_THREADS checked (the kernel's loops use OpenMP's default)
   const auto start = std::chrono::steady_clock::now();
   TraceFile file = open_trace(input);
   const auto names = list_streams(file, options.stream_patterns);

@@ -2,6 +2,7 @@
 
 #include "analysis/record_writer.hpp"
 #include "core/error.hpp"
+#include "core/thread_count.hpp"
 #include "report/atomic_file.hpp"
 #include "trace/trace_reader.hpp"
 
@@ -12,7 +13,7 @@
 namespace vashista {
 
 TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRowsHandler& handle_rows) {
-  VASHISTA_CHECK(settings.threads >= 0, ErrorKind::usage, "--threads must be >= 0, got {}", settings.threads);
+  const ThreadCount threads(settings.threads);
   const auto start = std::chrono::steady_clock::now();
   TraceFile file = open_trace(settings.path);
   const std::vector<std::string> names = list_streams(file, settings.stream_patterns);
@@ -33,7 +34,7 @@ TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRo
   TraceRunTotals totals;
   for (const auto& name : names) {
     const Stream stream = read_stream(file, name);
-    const std::vector<QueryRecord> rows = evaluate_stream(stream, settings.plan, settings.threads, &progress);
+    const std::vector<QueryRecord> rows = evaluate_stream(stream, settings.plan, threads.count(), &progress);
     for (const QueryRecord& r : rows) {
       if (csv) csv->write(r);
       if (is_violation(r)) {

@@ -15,7 +15,7 @@ struct TraceRunSettings {
   std::string path;
   std::vector<std::string> stream_patterns;
   EvaluationPlan plan;
-  int threads = 0;
+  int threads = 0;  // core/thread_count.hpp: 0 = OpenMP's default (all cores, or OMP_NUM_THREADS)
   std::string per_query_csv;
   std::string progress_label;
   bool progress = true;
