@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
+#include <utility>
 
 int main(int argc, char** argv) {
   CLI::App app{"vashista: certified sparse attention for long-context decoding (Vashista Sparse Attention)"};
@@ -31,7 +33,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {  // one line; `--help` lists the options
-    fmt::print(stderr, "vashista: usage error: {} (see --help)\n", e.what());
+    // A mistyped command reads as "A subcommand is required" to CLI11: name it and the commands instead.
+    std::string message = e.what();
+    if (argc > 1 && argv[1][0] != '-') {
+      std::string commands;
+      bool known = false;
+      for (const CLI::App* sub : std::as_const(app).get_subcommands([](const CLI::App*) { return true; })) {
+        known = known || sub->check_name(argv[1]);
+        commands += (commands.empty() ? "" : ", ") + sub->get_name();
+      }
+      if (!known) message = fmt::format("unknown command '{}' (commands: {})", argv[1], commands);
+    }
+    fmt::print(stderr, "vashista: usage error: {} (see --help)\n", message);
     return 2;
   }
   vashista::install_interrupt_cleanup();  // SIGINT: remove partial outputs, exit 130
