@@ -9,9 +9,26 @@
 
 #include <cstdio>
 #include <exception>
+#include <iostream>
 #include <new>
 #include <string>
 #include <utility>
+
+namespace {
+
+// The exit code once standard output is flushed: a report that could not be written (`vashista certify
+// t.h5 > out.txt` on a full disk, or > /dev/full) is an I/O error (exit 3, one line on stderr), not a
+// success with an empty or truncated file.
+int with_stdout_flushed(int code) {
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    fmt::print(stderr, "vashista: error: standard output: write failed (disk full or closed?)\n");
+    return code == 0 || code == vashista::kExitViolation ? 3 : code;
+  }
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"vashista: certified sparse attention for long-context decoding (Vashista Sparse Attention)"};
@@ -27,11 +44,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return with_stdout_flushed(app.exit(e));
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return with_stdout_flushed(app.exit(e));
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return with_stdout_flushed(app.exit(e));
   } catch (const CLI::ParseError& e) {  // one line; `--help` lists the options
     // A mistyped command reads as "A subcommand is required" to CLI11: name it and the commands instead.
     std::string message = e.what();
@@ -50,7 +67,7 @@ int main(int argc, char** argv) {
   vashista::install_interrupt_cleanup();  // SIGINT: remove partial outputs, exit 130
   vashista::install_hdf5_crash_report();  // a crash inside libhdf5 on a corrupt file: one line, exit 2
   try {
-    return run ? run() : 2;
+    return with_stdout_flushed(run ? run() : 2);
   } catch (const vashista::Error& e) {
     fmt::print(stderr, "vashista: error: {}\n", e.what());
     return vashista::exit_code_for(e.kind());

@@ -66,3 +66,12 @@ expect_kind(-p ${fifo} "a FIFO")
 # sweep --plot reads its CSV and JSON back: a stream there is refused, not waited on.
 run_expect(2 sweep ${trace} --eps 1 --quiet --plot ${WORK_DIR}/figures --per-query ${fifo})
 expect_kind(-p ${fifo} "a FIFO")
+
+# Standard output that cannot be written (a full disk, here /dev/full) is an I/O error, not a success.
+if(EXISTS /dev/full)
+  execute_process(COMMAND ${VASHISTA} certify ${trace} --quiet --threads 1 OUTPUT_FILE /dev/full
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 3 OR NOT err MATCHES "standard output")
+    message(FATAL_ERROR "certify > /dev/full: expected exit 3 naming standard output, got ${rc}: ${err}")
+  endif()
+endif()
