@@ -51,7 +51,7 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
                          "--plot {}: the figures are drawn from the CSV and JSON read back from their files, and {} "
                          "is a stream (device, FIFO or socket), not a file",
                          o.plot_dir, *path);
-        std::filesystem::create_directories(o.plot_dir);
+        create_plot_directory(o.plot_dir, "--plot");
         if (o.per_query_csv.empty()) o.per_query_csv = (std::filesystem::path(o.plot_dir) / "sweep.csv").string();
         if (o.report_json.empty()) o.report_json = (std::filesystem::path(o.plot_dir) / "sweep.json").string();
       }

@@ -51,7 +51,11 @@ void write_certify_json(std::ostream& out, const std::string& trace_path, const 
         {"seconds", result.seconds}}},
       {"violations", violations},
       {"exit_code", result.exit_code()}};
-  out << report.dump(2) << '\n';
+  write_json(out, report);
+}
+
+void write_json(std::ostream& out, const nlohmann::json& report) {
+  out << report.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
 }  // namespace vashista

@@ -202,7 +202,7 @@ void write_sweep_json(std::ostream& out, const std::string& trace_path, const Sw
                   {"output_violations", result.output_violations}, {"seconds", result.seconds}}},
       {"violations", violations},
       {"exit_code", result.exit_code()}};
-  out << report.dump(2) << '\n';
+  write_json(out, report);
 }
 
 }  // namespace vashista

@@ -7,18 +7,29 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <system_error>
 
 extern char** environ;
 
 namespace vashista {
 
+void create_plot_directory(const std::string& dir, const std::string& option) {
+  std::error_code error;
+  const auto status = std::filesystem::status(dir, error);
+  VASHISTA_CHECK(!std::filesystem::exists(status) || std::filesystem::is_directory(status), ErrorKind::usage,
+                 "{} {}: exists and is not a directory", option, dir);
+  std::filesystem::create_directories(dir, error);
+  VASHISTA_CHECK(!error, ErrorKind::io, "{} {}: cannot create the directory: {}", option, dir, error.message());
+}
+
 void run_plot_script(const std::string& script, const std::vector<std::string>& arguments) {
   const char* env_dir = std::getenv("VASHISTA_PLOTS_DIR");
   const std::filesystem::path dir = env_dir ? env_dir : VASHISTA_PLOTS_DIR;
   const std::filesystem::path path = dir / script;
-  VASHISTA_CHECK(std::filesystem::exists(path), ErrorKind::io, "{}: plotting script not found (set VASHISTA_PLOTS_DIR)",
+  std::error_code error;
+  VASHISTA_CHECK(std::filesystem::exists(path, error), ErrorKind::io, "{}: plotting script not found (set VASHISTA_PLOTS_DIR)",
                  path.string());
-  const char* python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  const char* python = std::filesystem::exists("/usr/bin/python3", error) ? "/usr/bin/python3" : "python3";
   std::vector<std::string> args{python, path.string()};
   args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;

@@ -10,4 +10,9 @@ namespace vashista {
 /// Throws Error(io) when python3 or the script is missing or the script fails.
 void run_plot_script(const std::string& script, const std::vector<std::string>& arguments);
 
+/// Creates the figures' directory (and its parents) named by `option` (e.g. "--plot"): Error(usage) when
+/// the path exists and is not a directory, Error(io) when it cannot be created (one line each; a
+/// std::filesystem exception reached the user as an "internal error", exit 5).
+void create_plot_directory(const std::string& dir, const std::string& option);
+
 }  // namespace vashista

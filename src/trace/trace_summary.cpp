@@ -3,6 +3,8 @@
 #include "trace/hdf5_guard.hpp"
 #include "trace/trace_impl.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 
@@ -20,29 +22,7 @@ void describe_storage(const TraceFile& file, const std::string& name, StreamInfo
   info.scale_from_attribute = h5::has_attribute(group.get(), "scale");
 }
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          out += fmt::format("\\u{:04x}", c);
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
-const char* json_bool(bool b) { return b ? "true" : "false"; }
+nlohmann::ordered_json json_number(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(); }
 
 }  // namespace
 
@@ -130,37 +110,31 @@ std::string format_summary_table(const TraceSummary& s) {
 }
 
 std::string summary_to_json(const TraceSummary& s) {
-  std::string out = "{\n";
-  out += fmt::format("  \"trace\": {},\n  \"format\": {},\n  \"version\": {},\n  \"source\": {},\n  \"created_by\": {},\n",
-                     json_string(s.path), json_string(s.format), s.version, json_string(s.source),
-                     json_string(s.created_by));
-  out += fmt::format("  \"total_streams\": {},\n  \"valid\": true,\n  \"streams\": [", s.total_streams);
-  for (size_t k = 0; k < s.streams.size(); ++k) {
-    const StreamInfo& i = s.streams[k];
-    out += k == 0 ? "\n" : ",\n";
-    out += fmt::format(
-        "    {{\"name\": {}, \"layer\": {}, \"kv_head\": {}, \"n\": {}, \"d\": {}, \"d_v\": {}, \"m\": {}, "
-        "\"dtype\": {}, \"storage\": {}, \"scale\": {}, \"scale_from_attribute\": {}, \"query_length_min\": {}, "
-        "\"query_length_max\": {}, \"has_query_length\": {}, \"has_query_head\": {}, \"has_position\": {}, ",
-        json_string(i.name), i.layer, i.kv_head, i.n, i.d, i.d_v, i.m, json_string(i.dtype), json_string(i.storage),
-        json_number(i.scale), json_bool(i.scale_from_attribute), i.query_length_min, i.query_length_max,
-        json_bool(i.has_query_length), json_bool(i.has_query_head), json_bool(i.has_position));
+  nlohmann::ordered_json streams = nlohmann::ordered_json::array();
+  for (const StreamInfo& i : s.streams) {
+    nlohmann::ordered_json kernel;  // null without kernel outputs
     if (i.has_kernel) {
-      std::string eps;
-      for (double e : i.kernel_eps) eps += fmt::format("{}{}", eps.empty() ? "" : ", ", json_number(e));
-      out += fmt::format("\"kernel\": {{\"E\": {}, \"eps\": [{}]}}, ", i.kernel_E, eps);
-    } else {
-      out += "\"kernel\": null, ";
+      nlohmann::ordered_json eps = nlohmann::ordered_json::array();
+      for (double e : i.kernel_eps) eps.push_back(json_number(e));
+      kernel = {{"E", i.kernel_E}, {"eps", eps}};
     }
-    if (!i.planted_model.empty()) {
-      out += fmt::format("\"planted\": {{\"model\": {}, \"face_size\": {}, \"delta_min\": {}}}}}",
-                         json_string(i.planted_model), i.planted_face_size, json_number(i.planted_delta_min));
-    } else {
-      out += "\"planted\": null}";
-    }
+    nlohmann::ordered_json planted;  // null without a planted truth
+    if (!i.planted_model.empty())
+      planted = {{"model", i.planted_model}, {"face_size", i.planted_face_size}, {"delta_min", json_number(i.planted_delta_min)}};
+    streams.push_back({{"name", i.name}, {"layer", i.layer}, {"kv_head", i.kv_head}, {"n", i.n}, {"d", i.d},
+                       {"d_v", i.d_v}, {"m", i.m}, {"dtype", i.dtype}, {"storage", i.storage},
+                       {"scale", json_number(i.scale)}, {"scale_from_attribute", i.scale_from_attribute},
+                       {"query_length_min", i.query_length_min}, {"query_length_max", i.query_length_max},
+                       {"has_query_length", i.has_query_length}, {"has_query_head", i.has_query_head},
+                       {"has_position", i.has_position}, {"kernel", kernel}, {"planted", planted}});
   }
-  out += "\n  ]\n}\n";
-  return out;
+  const nlohmann::ordered_json summary = {{"trace", s.path},           {"format", s.format},
+                                          {"version", s.version},      {"source", s.source},
+                                          {"created_by", s.created_by}, {"total_streams", s.total_streams},
+                                          {"valid", true},             {"streams", streams}};
+  // Names and attributes are bytes in HDF5: invalid UTF-8 becomes U+FFFD (JSON text must be UTF-8; nlohmann
+  // would throw), as in the certify and sweep reports (analysis/report_json.hpp, write_json).
+  return summary.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace vashista

@@ -5,6 +5,7 @@
 #include "analysis/stream_evaluation.hpp"
 #include "core/error.hpp"
 #include "trace/trace_reader.hpp"
+#include "trace/trace_summary.hpp"
 #include "trace/trace_test_util.hpp"
 #include "trace/trace_writer.hpp"
 
@@ -511,6 +512,42 @@ TEST_CASE("fuzz regression: eps = 1e-300 against keys ~3e14 (continuation path p
     CHECK(r.delta_lo <= 8.2333343742029496e-05);
     CHECK(r.delta_hi >= 8.2333343742029496e-05);
   }
+}
+
+TEST_CASE("adversarial: stream names and attributes that are not UTF-8") {
+  // HDF5 names and attributes are bytes: a Latin-1 stream name made the JSON writer throw after the whole
+  // run (exit 5). JSON outputs write U+FFFD for invalid bytes; the CSV keeps the exact name.
+  test::ScratchDir dir("advutf8");
+  Trace t;
+  t.source = "dumped by a Latin-1 script \xff";
+  Stream s = make_stream(mat({{1, 0}, {0, 1}, {-1, -1}}), mat({{2, 2}}), 1.0);
+  s.name = "caf\xe9_00";
+  t.streams.push_back(std::move(s));
+  const std::string path = dir.file("latin1.h5");
+  TraceWriteOptions options;
+  options.dtype = StorageDtype::float64;
+  write_trace(t, path, options);
+  auto read_file = [](const std::string& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const std::string replaced = "caf\xef\xbf\xbd_00";  // U+FFFD in UTF-8
+  CertifyOptions co;
+  co.progress = false;
+  co.threads = 1;
+  co.report_json = dir.file("report.json");
+  co.per_query_csv = dir.file("rows.csv");
+  const CertifyResult result = certify_trace(path, co);
+  CHECK(result.exit_code() == 0);
+  const std::string report = read_file(co.report_json);
+  CHECK(report.find(replaced) != std::string::npos);
+  CHECK(report.find("caf\xe9") == std::string::npos);
+  CHECK(read_file(co.per_query_csv).find("\ncaf\xe9_00,0,") != std::string::npos);
+  const std::string summary = summary_to_json(summarize_trace(path));
+  CHECK(summary.find(replaced) != std::string::npos);
+  CHECK(summary.find("script \xef\xbf\xbd") != std::string::npos);
 }
 
 }  // namespace vashista
