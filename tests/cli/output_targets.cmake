@@ -75,3 +75,6 @@ if(EXISTS /dev/full)
     message(FATAL_ERROR "certify > /dev/full: expected exit 3 naming standard output, got ${rc}: ${err}")
   endif()
 endif()
+
+# sweep --plot naming a file: a usage error (a std::filesystem exception reached the user as exit 5).
+run_expect(2 sweep ${trace} --eps 1 --quiet --plot ${trace})
