@@ -78,7 +78,13 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
       if (!inside[static_cast<size_t>(i)]) max_value_outside = std::max(max_value_outside, stream.values.row(i).norm());
     }
     r.output_error_bound = bound * (max_value_outside + kernel_out.norm());
-    const double arithmetic = kernel_output_tolerance(kernel.compute_dtype) * std::max(1.0, dense.norm());
+    // Rounding: the kernel's arithmetic (compute dtype), plus the storage of its output in the trace (float32
+    // outputs of a double-precision kernel differ from it by up to 2^-24 per entry, relative:
+    // |stored_k - o_k| <= u |o_k| + tiny, so ||stored - o|| <= u ||stored|| / (1 - u) + sqrt(d_v) tiny).
+    const double u = unit_roundoff(kernel.output_storage);
+    const double storage = u * kernel_out.norm() / (1.0 - u) +
+                           std::sqrt(static_cast<double>(kernel_out.size())) * subnormal_rounding(kernel.output_storage);
+    const double arithmetic = kernel_output_tolerance(kernel.compute_dtype) * std::max(1.0, dense.norm()) + storage;
     r.output_within_bound = r.output_error <= r.output_error_bound + arithmetic;
     if (!*r.output_within_bound) {
       r.note += (r.note.empty() ? "" : "; ") + std::string("output error exceeds the kernel's output-error bound");

@@ -2,7 +2,8 @@
 // Judging a kernel's outputs against the exact dense computation in double (docs/kernel.md):
 //   soundness: exact m_out outside the candidate set S <= the kernel's tail_bound,
 //   output:    ||o_kernel - o_dense|| <= tail_bound (max_{unselected} ||v|| + ||o_S||) + arithmetic
-//              tolerance of the kernel's compute dtype (the bound covers truncation, not rounding).
+//              tolerance of the kernel's compute dtype + the rounding of the dtype its output was
+//              stored in (the bound covers truncation, not rounding).
 #include "analysis/query_record.hpp"
 #include "trace/trace.hpp"
 

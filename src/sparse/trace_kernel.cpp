@@ -37,6 +37,9 @@ KernelOutputs empty_kernel_outputs(const SparseAttentionParams& params, const st
   out.bound = "minmax";
   out.device = std::move(device);
   out.compute_dtype = std::move(compute_dtype);
+  // Outputs are stored in the precision they were computed in when that is double (the CPU reference),
+  // so that `certify` checks them at double precision; float32 otherwise.
+  out.output_storage = out.compute_dtype == "float64" ? StorageDtype::float64 : StorageDtype::float32;
   out.page_size = params.page_size;
   out.page_budget = params.page_budget;
   out.sink_pages = params.sink_pages;

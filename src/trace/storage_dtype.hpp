@@ -32,6 +32,30 @@ inline StorageDtype parse_storage_dtype(const std::string& text) {
   VASHISTA_FAIL(ErrorKind::usage, "unknown storage dtype '{}' (expected float64, float32, float16 or bfloat16)", text);
 }
 
+/// Unit roundoff u of a storage dtype: a double x stored and read back is within u |x| of x in the normal
+/// range (round to nearest): float64 2^-53, float32 2^-24, float16 2^-11, bfloat16 2^-8.
+inline double unit_roundoff(StorageDtype dtype) {
+  switch (dtype) {
+    case StorageDtype::float64: return 0x1p-53;
+    case StorageDtype::float32: return 0x1p-24;
+    case StorageDtype::float16: return 0x1p-11;
+    case StorageDtype::bfloat16: return 0x1p-8;
+  }
+  return 1.0;
+}
+
+/// Largest absolute rounding error of a stored value in the subnormal range: half the smallest subnormal
+/// (float64 2^-1075, float32 2^-150, float16 2^-25, bfloat16 2^-134).
+inline double subnormal_rounding(StorageDtype dtype) {
+  switch (dtype) {
+    case StorageDtype::float64: return 0x1p-1074;  // (half of 2^-1074 is not a double: the subnormal itself)
+    case StorageDtype::float32: return 0x1p-150;
+    case StorageDtype::float16: return 0x1p-25;
+    case StorageDtype::bfloat16: return 0x1p-134;
+  }
+  return 1.0;
+}
+
 /// The value a double takes after being stored in `dtype` and read back (round to nearest even).
 inline double quantize(double value, StorageDtype dtype) {
   switch (dtype) {

@@ -2,6 +2,7 @@
 // In-memory form of an attention trace, format v1 (docs/trace-format.md).
 // Everything is double; storage dtypes are converted on read. Conventions: core/conventions.hpp.
 #include "core/conventions.hpp"
+#include "trace/storage_dtype.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,9 @@ struct KernelOutputs {
   std::vector<double> eps;                       // [E]
   std::vector<std::vector<std::vector<int32_t>>> selected_pages;  // [E][m][<= Pmax], -1 padding removed
   std::vector<Matrix> output;                    // [E] of m x d_v
+  /// Storage dtype `output` was read from (checks allow its rounding: analysis/kernel_check.cpp); also the
+  /// dtype `vashista kernel` stores it in (float64 for the double-precision CPU reference).
+  StorageDtype output_storage = StorageDtype::float32;
   Matrix lse;                                    // E x m
   Matrix tail_bound;                             // E x m (the kernel's certificate of m_out)
 };

@@ -171,6 +171,7 @@ KernelOutputs read_kernel(hid_t stream_group, const std::string& spath, const st
     VASHISTA_CHECK(dv == 0 || out->dims[2] == static_cast<hsize_t>(dv), ErrorKind::bad_input,
                    "{}: {}: d_v = {} does not match values d_v = {}", file, out->where.object, out->dims[2], dv);
     const std::vector<double> flat = h5::read_real_dataset(out->handle.get(), out->where);
+    k.output_storage = parse_storage_dtype(h5::dataset_dtype_name(out->handle.get()));  // read_real_dataset checked it
     const hsize_t per = static_cast<hsize_t>(m) * out->dims[2];
     for (hsize_t e = 0; e < E; ++e) {
       Matrix o(m, static_cast<Index>(out->dims[2]));

@@ -203,8 +203,8 @@ void write_kernel_group(hid_t stream_group, const KernelOutputs& k, Index n, Ind
     std::vector<double> flat;
     flat.reserve(E * static_cast<size_t>(m * cols));
     for (const Matrix& o : k.output) flat.insert(flat.end(), o.data(), o.data() + o.size());
-    write_real(g.get(), "output", flat.data(), {E, static_cast<hsize_t>(m), static_cast<hsize_t>(cols)}, dtype,
-               options, where);
+    write_real(g.get(), "output", flat.data(), {E, static_cast<hsize_t>(m), static_cast<hsize_t>(cols)},
+               k.output_storage, options, where);
   }
   write_real(g.get(), "lse", k.lse.data(), {E, static_cast<hsize_t>(m)}, dtype, options, where);
   write_real(g.get(), "tail_bound", k.tail_bound.data(), {E, static_cast<hsize_t>(m)}, dtype, options, where,
