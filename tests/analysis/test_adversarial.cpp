@@ -64,6 +64,29 @@ Stream make_stream(const Matrix& keys, const Matrix& queries, double scale = 1.0
   return s;
 }
 
+/// Writes `t` (float64) to dir/name and certifies it quietly on one thread with a JSON report
+/// (dir/report.json) and a per-query CSV (dir/rows.csv); `co` receives the options used.
+CertifyResult write_and_certify(const Trace& t, const test::ScratchDir& dir, const std::string& name,
+                                CertifyOptions& co) {
+  const std::string path = dir.file(name);
+  TraceWriteOptions options;
+  options.dtype = StorageDtype::float64;
+  write_trace(t, path, options);
+  co = CertifyOptions{};
+  co.progress = false;
+  co.threads = 1;
+  co.report_json = dir.file("report.json");
+  co.per_query_csv = dir.file("rows.csv");
+  return certify_trace(path, co);
+}
+
+std::string file_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::vector<QueryRecord> evaluate(const Stream& s, std::vector<double> eps = {1.0}) {
   EvaluationPlan plan;
   plan.eps = std::move(eps);
@@ -432,23 +455,12 @@ TEST_CASE("adversarial: certify reports over degenerate streams hold no NaN") {
   add("n1", mat({{1, 2}}), mat({{3, 4}}));
   add("d1", mat({{1}, {2}, {-3}}), mat({{5}}));
   add("affine", mat({{0, 1}, {1, 1}, {2, 1}, {1, 0}}), mat({{1, 3}}));
-  const std::string path = dir.file("adv.h5");
-  TraceWriteOptions options;
-  options.dtype = StorageDtype::float64;
-  write_trace(t, path, options);
   CertifyOptions co;
-  co.progress = false;
-  co.threads = 1;
-  co.report_json = dir.file("report.json");
-  co.per_query_csv = dir.file("rows.csv");
-  const CertifyResult result = certify_trace(path, co);
+  const CertifyResult result = write_and_certify(t, dir, "adv.h5", co);
   CHECK(result.violations.empty());
   CHECK(result.exit_code() == 0);
   for (const std::string& file : {co.report_json, co.per_query_csv}) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string lower = text.str();
+    std::string lower = file_text(file);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char ch) { return std::tolower(ch); });
     INFO(file);
     CHECK(lower.find("nan") == std::string::npos);
@@ -523,29 +535,15 @@ TEST_CASE("adversarial: stream names and attributes that are not UTF-8") {
   Stream s = make_stream(mat({{1, 0}, {0, 1}, {-1, -1}}), mat({{2, 2}}), 1.0);
   s.name = "caf\xe9_00";
   t.streams.push_back(std::move(s));
-  const std::string path = dir.file("latin1.h5");
-  TraceWriteOptions options;
-  options.dtype = StorageDtype::float64;
-  write_trace(t, path, options);
-  auto read_file = [](const std::string& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-  };
   const std::string replaced = "caf\xef\xbf\xbd_00";  // U+FFFD in UTF-8
   CertifyOptions co;
-  co.progress = false;
-  co.threads = 1;
-  co.report_json = dir.file("report.json");
-  co.per_query_csv = dir.file("rows.csv");
-  const CertifyResult result = certify_trace(path, co);
+  const CertifyResult result = write_and_certify(t, dir, "latin1.h5", co);
   CHECK(result.exit_code() == 0);
-  const std::string report = read_file(co.report_json);
+  const std::string report = file_text(co.report_json);
   CHECK(report.find(replaced) != std::string::npos);
   CHECK(report.find("caf\xe9") == std::string::npos);
-  CHECK(read_file(co.per_query_csv).find("\ncaf\xe9_00,0,") != std::string::npos);
-  const std::string summary = summary_to_json(summarize_trace(path));
+  CHECK(file_text(co.per_query_csv).find("\ncaf\xe9_00,0,") != std::string::npos);
+  const std::string summary = summary_to_json(summarize_trace(dir.file("latin1.h5")));
   CHECK(summary.find(replaced) != std::string::npos);
   CHECK(summary.find("script \xef\xbf\xbd") != std::string::npos);
 }
