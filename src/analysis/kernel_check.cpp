@@ -62,7 +62,9 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     r.note = "exact tail mass outside the kernel's candidates exceeds its tail_bound";
   }
 
-  if (stream.has_values()) {
+  // The output check needs the values and the kernel's output (optional in the trace: a kernel group
+  // without it, next to values, was read out of bounds here).
+  if (stream.has_values() && e < static_cast<Index>(kernel.output.size())) {
     // Dense output o = sum_i p_i v_i at temperature eps over the visible keys, in double.
     Vector logits = scores / eps;
     const double lse = log_sum_exp(std::span<const double>(logits.data(), static_cast<size_t>(logits.size())));

@@ -47,7 +47,9 @@ KernelOutputs empty_kernel_outputs(const SparseAttentionParams& params, const st
   out.eps = eps_list;
   const Index num_eps = static_cast<Index>(eps_list.size());
   out.selected_pages.assign(eps_list.size(), std::vector<std::vector<int32_t>>(static_cast<size_t>(queries)));
-  out.output.assign(eps_list.size(), Matrix::Zero(queries, value_dim));
+  // No values, no output (the dataset is optional): [m, 0] blocks were refused by the writer, so `kernel`
+  // failed on every trace without values.
+  if (value_dim > 0) out.output.assign(eps_list.size(), Matrix::Zero(queries, value_dim));
   out.lse = Matrix::Constant(num_eps, queries, kNaN);
   out.tail_bound = Matrix::Constant(num_eps, queries, kNaN);
   return out;

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <random>
 
 namespace vashista {
@@ -57,6 +58,17 @@ TEST_CASE("kernel output check: storage rounding allowed, larger errors not") {
   CHECK_FALSE(*off32.output_within_bound);
   const QueryRecord off64 = check_kernel_query(stream_with_exact_output(StorageDtype::float64, 1e-10), 0, 0, 1e-3);
   CHECK_FALSE(*off64.output_within_bound);
+}
+
+TEST_CASE("kernel output check: a kernel group without its optional output is judged on the tail only") {
+  // The trace has values but the kernel stored no output (the dataset is optional): the check read
+  // kernel.output[e] out of bounds before.
+  Stream s = stream_with_exact_output(StorageDtype::float32, 0.0);
+  s.kernel->output.clear();
+  const QueryRecord r = check_kernel_query(s, 0, 0, 1e-3);
+  CHECK(r.status == "sound");
+  CHECK_FALSE(r.output_within_bound.has_value());
+  CHECK(std::isnan(r.output_error));
 }
 
 }  // namespace vashista

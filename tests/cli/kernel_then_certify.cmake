@@ -21,3 +21,10 @@ foreach(dtype float32 bfloat16 float64)
     message(FATAL_ERROR "certify after kernel (${dtype} trace):\n${last_out}")
   endif()
 endforeach()
+
+# A trace without values: the kernel stores no output (it is optional) and certify judges the tails
+# (kernel on such a trace failed: "each [m, d_v] block must be [4, 0], got [4, 0]").
+run_expect(0 gen ${WORK_DIR}/novalues.h5 --n 120 --d 8 --dv 0 --queries 2)
+run_expect(0 kernel ${WORK_DIR}/novalues.h5 --out ${WORK_DIR}/novalues_kernel.h5 --page-size 8 --pages 3 --quiet)
+run_expect(0 certify ${WORK_DIR}/novalues_kernel.h5 --quiet --threads 1)
+run_expect(0 sweep ${WORK_DIR}/novalues_kernel.h5 --eps 0.5,1 --quiet --threads 1)
