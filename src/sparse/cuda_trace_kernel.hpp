@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "sparse/cuda_api.hpp"
 #include "sparse/params.hpp"
+#include "sparse/sparse_attention.hpp"
 #include "sparse/trace_kernel.hpp"
 #include "trace/trace.hpp"
 
@@ -135,7 +136,8 @@ inline KernelOutputs run_sparse_cuda(const Stream& stream, const SparseAttention
           if (has_values)
             for (int k = 0; k < d; ++k) out.output[static_cast<size_t>(e)](j, k) = o[row * d + k];
           out.lse(e, j) = lse[row];
-          out.tail_bound(e, j) = std::exp(static_cast<double>(log_tail[row]));  // no float underflow below 1e-38
+          // In double from the log (no float underflow below 1e-38; never 0 for a non-empty tail).
+          out.tail_bound(e, j) = tail_bound_from_log(static_cast<double>(log_tail[row]));
         }
       }
     }

@@ -94,7 +94,7 @@ SparseGroupResult attend(const PagedKVCache& cache, const Matrix& queries, const
     }
     head.log_x_ub = x_ub.value();
     head.log_tail_bound = log_ratio_to_log_tail(head.log_x_ub - head.lse);  // -inf when nothing unselected
-    head.tail_bound = std::exp(head.log_tail_bound);
+    head.tail_bound = tail_bound_from_log(head.log_tail_bound);
     head.output_error_bound = head.tail_bound * (head.max_unselected_vnorm + head.output.norm());
   }
   return result;

@@ -28,3 +28,12 @@ run_expect(0 gen ${WORK_DIR}/novalues.h5 --n 120 --d 8 --dv 0 --queries 2)
 run_expect(0 kernel ${WORK_DIR}/novalues.h5 --out ${WORK_DIR}/novalues_kernel.h5 --page-size 8 --pages 3 --quiet)
 run_expect(0 certify ${WORK_DIR}/novalues_kernel.h5 --quiet --threads 1)
 run_expect(0 sweep ${WORK_DIR}/novalues_kernel.h5 --eps 0.5,1 --quiet --threads 1)
+
+# A small temperature on the bundled LM trace: exact tails of 1e-784 outside the candidates, where
+# exp(ln tail_bound) underflowed to 0 and the stored certificate claimed an empty tail (2 "unsound").
+run_expect(0 kernel ${SOURCE_DIR}/data/lm_small.h5 --out ${WORK_DIR}/lm_kernel.h5 --streams seq0_L04_H1 --eps 0.01
+           --quiet)
+run_expect(0 certify ${WORK_DIR}/lm_kernel.h5 --model softmax --quiet)
+if(NOT last_out MATCHES "0 bound violations / unsound certificates, 0 kernel output-bound violations")
+  message(FATAL_ERROR "certify after kernel at eps 0.01 (lm_small.h5):\n${last_out}")
+endif()

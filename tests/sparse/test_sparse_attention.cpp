@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -179,6 +180,37 @@ TEST_CASE("certificate soundness and output error bound vs the exact dense compu
   CHECK(error_violations == 0);
   // With identical keys in every page the bound is exact up to rounding: the test can see a violation.
   CHECK(tight > 50);
+}
+
+TEST_CASE("tail_bound is never 0 for a non-empty tail, even where exp(ln tail_bound) underflows") {
+  CHECK(tail_bound_from_log(-kInf) == 0.0);
+  CHECK(tail_bound_from_log(-800.0) == std::numeric_limits<double>::denorm_min());
+  CHECK(tail_bound_from_log(-1.0) == std::exp(-1.0));
+  // Small temperatures: ln tail_bound far below -745. The linear certificate must still bound the exact
+  // tail (it underflowed to 0: certify found exact tails of 1e-784 above a stored 0, lm_small.h5 at eps 0.01).
+  std::mt19937_64 rng(9);
+  int underflowing = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    // Identical keys within a page (kmin = kmax): the page bounds are the scores, so the certificate is
+    // as small as the tail itself.
+    const Instance inst = random_instance(rng, 200, 12, 2, 8, 1.5, true);
+    const PagedKVCache cache = build_paged_cache(inst.keys, inst.values, 200, 8);
+    SparseAttentionParams params;
+    params.page_size = 8;
+    params.page_budget = 3;
+    params.eps = 1e-4;
+    const SparseGroupResult r = sparse_attention_group(cache, inst.queries, params, 0.3);
+    for (Index h = 0; h < 2; ++h) {
+      const SparseHeadResult& head = r.heads[static_cast<size_t>(h)];
+      const test::DenseAttention dense = dense_attention(inst.keys, inst.values, inst.queries.row(h).transpose(), 0.3,
+                                                         params.eps, r.selected_pages, 8);
+      REQUIRE(head.log_tail_bound > -kInf);  // 3 of 25 pages selected: the tail is not empty
+      CHECK(head.tail_bound > 0.0);
+      CHECK(dense.log_mass_out <= std::log(head.tail_bound) + kLogBoundSlack);
+      if (head.log_tail_bound < -746.0) ++underflowing;
+    }
+  }
+  CHECK(underflowing > 10);  // the case that used to store 0 is exercised
 }
 
 TEST_CASE("adaptive mode doubles P until tail_bound <= delta or all pages are selected") {
