@@ -23,7 +23,7 @@ struct KernelOutputs {
   std::vector<std::vector<std::vector<int32_t>>> selected_pages;  // [E][m][<= Pmax], -1 padding removed
   std::vector<Matrix> output;                    // [E] of m x d_v
   /// Storage dtype `output` was read from (checks allow its rounding: analysis/kernel_check.cpp); also the
-  /// dtype `vashista kernel` stores it in (float64 for the double-precision CPU reference).
+  /// dtype `vashista kernel` stores `output` and `lse` in (float64 for the double-precision CPU reference).
   StorageDtype output_storage = StorageDtype::float32;
   Matrix lse;                                    // E x m
   Matrix tail_bound;                             // E x m (the kernel's certificate of m_out)

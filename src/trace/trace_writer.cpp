@@ -206,7 +206,9 @@ void write_kernel_group(hid_t stream_group, const KernelOutputs& k, Index n, Ind
     write_real(g.get(), "output", flat.data(), {E, static_cast<hsize_t>(m), static_cast<hsize_t>(cols)},
                k.output_storage, options, where);
   }
-  write_real(g.get(), "lse", k.lse.data(), {E, static_cast<hsize_t>(m)}, dtype, options, where);
+  // lse in the output's dtype (float64 for the double-precision reference: at eps = 1e-300 its lse ~1e300
+  // overflowed float32 and the run failed at the end); tail_bound in `dtype`, rounded up.
+  write_real(g.get(), "lse", k.lse.data(), {E, static_cast<hsize_t>(m)}, k.output_storage, options, where);
   write_real(g.get(), "tail_bound", k.tail_bound.data(), {E, static_cast<hsize_t>(m)}, dtype, options, where,
              /*round_up=*/true);
 }

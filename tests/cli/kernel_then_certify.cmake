@@ -37,3 +37,8 @@ run_expect(0 certify ${WORK_DIR}/lm_kernel.h5 --model softmax --quiet)
 if(NOT last_out MATCHES "0 bound violations / unsound certificates, 0 kernel output-bound violations")
   message(FATAL_ERROR "certify after kernel at eps 0.01 (lm_small.h5):\n${last_out}")
 endif()
+
+# A subnormal-scale temperature: the reference's lse (~1e300 at eps = 1e-300) is stored as float64 (it
+# overflowed float32 and the run failed after the work).
+run_expect(0 kernel ${WORK_DIR}/float32.h5 --out ${WORK_DIR}/tiny_eps.h5 --eps 1e-300 --pages 1 --quiet)
+run_expect(0 certify ${WORK_DIR}/tiny_eps.h5 --model softmax --quiet --threads 1)
