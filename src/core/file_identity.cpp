@@ -1,6 +1,7 @@
 #include "core/file_identity.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -37,6 +38,14 @@ PathKind path_kind(const std::string& path) {
   if (S_ISDIR(st.st_mode)) return PathKind::directory;
   if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) return PathKind::stream;
   return PathKind::other;
+}
+
+int standard_stream_number(const std::string& path) {
+  struct stat target {}, standard {};
+  if (path.empty() || ::stat(path.c_str(), &target) != 0) return 0;
+  for (int fd : {STDOUT_FILENO, STDERR_FILENO})
+    if (::fstat(fd, &standard) == 0 && standard.st_dev == target.st_dev && standard.st_ino == target.st_ino) return fd;
+  return 0;
 }
 
 std::string replacement_path(const std::string& path) {

@@ -23,6 +23,11 @@ enum class PathKind {
 };
 PathKind path_kind(const std::string& path);
 
+/// 1 or 2 when `path` is the file behind this process's standard output or error (the same device and
+/// inode as descriptor 1 or 2: /dev/stdout, /proc/self/fd/2, a terminal, or the file stdout was redirected
+/// to), else 0. Outputs there are written through the process's own stream (report/atomic_file.hpp).
+int standard_stream_number(const std::string& path);
+
 /// The path an atomic replacement renames onto: for a symbolic link the file it names, followed link by
 /// link (so that the link stays and its target is replaced or, for a dangling link, created), otherwise
 /// the path itself.

@@ -4,15 +4,25 @@
 #include <cstring>
 #include <unistd.h>
 
+#include <iostream>
+
 namespace vashista {
 
 AtomicFile::AtomicFile(const std::string& path) : path_(path) {
+  const int standard = standard_stream_number(path);
+  if (standard != 0) shared_ = standard == STDOUT_FILENO ? &std::cout : &std::cerr;
+  if (shared_ != nullptr) return;
   if (path_kind(path) != PathKind::stream) temp_.emplace(path);
   out_.open(temp_ ? temp_->path() : path, std::ios::out | std::ios::trunc | std::ios::binary);
   VASHISTA_CHECK(out_.is_open(), ErrorKind::io, "{}: cannot create output file: {}", path, std::strerror(errno));
 }
 
 void AtomicFile::commit() {
+  if (shared_ != nullptr) {
+    shared_->flush();
+    VASHISTA_CHECK(static_cast<bool>(*shared_), ErrorKind::io, "{}: write failed", path_);
+    return;
+  }
   out_.flush();
   const bool ok = static_cast<bool>(out_);
   out_.close();

@@ -118,9 +118,12 @@ class TemporaryPath {
 /// A text output file written atomically: write to stream(), then commit(). Opening fails at once
 /// (Error(io)) when the directory is not writable, so a bad output path fails before the work.
 /// Without commit() (exception, early return) the temporary is removed and nothing appears.
-/// A path naming a stream (a character device, FIFO or socket: /dev/stdout, /dev/null, a pipe) is
-/// written in place instead, since it cannot be replaced (core/file_identity.hpp); a directory or a
-/// block device is refused (Error(usage), TemporaryPath).
+/// A path naming a stream (a character device, FIFO or socket: /dev/null, a named pipe) is written in
+/// place instead, since it cannot be replaced (core/file_identity.hpp); a path naming this process's
+/// standard output or error (/dev/stdout, /proc/self/fd/2, or the file stdout was redirected to) is
+/// written through std::cout / std::cerr, so that it neither overwrites what the process prints there
+/// (a second open file has its own offset) nor replaces the file under it; a directory or a block device
+/// is refused (Error(usage), TemporaryPath).
 class AtomicFile {
  public:
   explicit AtomicFile(const std::string& path);
@@ -128,13 +131,14 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
   ~AtomicFile() = default;  // TemporaryPath removes an uncommitted temporary
 
-  std::ostream& stream() { return out_; }
+  std::ostream& stream() { return shared_ != nullptr ? *shared_ : out_; }
   const std::string& path() const { return path_; }
   /// Flushes, checks the stream, closes and renames into place. Error(io) on any write failure.
   void commit();
 
  private:
   std::string path_;
+  std::ostream* shared_ = nullptr;     // std::cout or std::cerr when the path names one of them
   std::optional<TemporaryPath> temp_;  // empty when the path is a stream, written in place
   std::ofstream out_;
 };

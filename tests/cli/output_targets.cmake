@@ -78,3 +78,19 @@ endif()
 
 # sweep --plot naming a file: a usage error (a std::filesystem exception reached the user as exit 5).
 run_expect(2 sweep ${trace} --eps 1 --quiet --plot ${trace})
+
+# /dev/stdout as an output while stdout goes to a pipe, then to a regular file: the CSV and the summary
+# both arrive (written through the process's own stdout; the file under /dev/stdout was replaced before,
+# losing the summary), and two outputs may share it.
+execute_process(COMMAND ${VASHISTA} certify ${trace} --quiet --threads 1 --per-query /dev/stdout
+                RESULT_VARIABLE rc OUTPUT_VARIABLE piped ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT piped MATCHES "stream,query,model" OR NOT piped MATCHES "verdict:")
+  message(FATAL_ERROR "certify --per-query /dev/stdout into a pipe: exit ${rc}, output:\n${piped}\n${err}")
+endif()
+execute_process(COMMAND ${VASHISTA} certify ${trace} --quiet --threads 1 --per-query /dev/stdout --report /dev/stdout
+                RESULT_VARIABLE rc OUTPUT_FILE ${WORK_DIR}/stdout.txt ERROR_VARIABLE err)
+file(READ ${WORK_DIR}/stdout.txt redirected)
+if(NOT rc EQUAL 0 OR NOT redirected MATCHES "stream,query,model" OR NOT redirected MATCHES "\"command\": \"certify\""
+   OR NOT redirected MATCHES "verdict:")
+  message(FATAL_ERROR "certify --per-query/--report /dev/stdout into a file: exit ${rc}, file:\n${redirected}\n${err}")
+endif()

@@ -74,6 +74,15 @@ TEST_CASE("path_kind and replacement_path") {
   CHECK(path_kind(s.at("loop_a")) == PathKind::other);
 }
 
+TEST_CASE("standard_stream_number: the files behind descriptors 1 and 2") {
+  Scratch s;
+  std::ofstream(s.at("file.txt")) << "x";
+  CHECK(standard_stream_number("/proc/self/fd/1") == 1);
+  CHECK(standard_stream_number("/proc/self/fd/2") != 0);  // 2, or 1 when both name one file
+  CHECK(standard_stream_number(s.at("file.txt")) == 0);
+  CHECK(standard_stream_number(s.at("none.txt")) == 0);
+}
+
 TEST_CASE("AtomicFile: a symbolic link stays, its target gets the output") {
   Scratch s;
   std::ofstream(s.at("target.csv")) << "old";
