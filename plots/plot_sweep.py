@@ -31,6 +31,15 @@ def num(text):
     return float(text)
 
 
+def legend_or_note(ax, note="no values for this panel in this run", **legend_args):
+    """A legend when the panel drew something labelled, else `note` in the panel (matplotlib warns about
+    an empty legend, and an empty panel would look broken)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**legend_args)
+    else:
+        ax.text(0.5, 0.5, note, transform=ax.transAxes, ha="center", va="center", color="0.4")
+
+
 def load_rows(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -93,7 +102,7 @@ def plot_tails(rows, out_dir, count, max_ratio=120.0):
         ax.set_ylabel("log10 mass outside the face")
         ax.set_title(f"{model} model: tail mass vs Delta/eps (dashed/dotted: bounds)")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=6, loc="lower left")
+        legend_or_note(ax, fontsize=6, loc="lower left")
     fig.tight_layout()
     path = os.path.join(out_dir, "tail_vs_inv_eps.png")
     fig.savefig(path, dpi=120)
@@ -123,7 +132,7 @@ def plot_h3(rows, out_dir, count):
     ax.set_ylabel("rho(eps)/eps  (dashed: ||x'|| of Theorem H3)")
     ax.set_title("Face error is linear in eps (Theorem H3)")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=6)
+    legend_or_note(ax, fontsize=6)
     fig.tight_layout()
     path = os.path.join(out_dir, "h3_rho_over_eps.png")
     fig.savefig(path, dpi=120)
@@ -155,10 +164,13 @@ def plot_histograms(rows, report, out_dir):
     axes[1].axvline(1.0, color="k", lw=0.8)
     axes[1].axvline(0.5, color="k", lw=0.8, ls=":")
     axes[2].set_xlabel("log10 tightness = log10(bound / measured)")
-    for ax in axes:
+    notes = ["no query with a finite Delta",
+             "no decay fit: a fit needs 3 or more\nresolved temperatures per query\n(decay_fit.hpp): sweep more eps values",
+             "no finite tightness"]
+    for ax, note in zip(axes, notes):
         ax.set_ylabel("count")
         ax.grid(True, alpha=0.3)
-        ax.legend(fontsize=8)
+        legend_or_note(ax, note, fontsize=8)
     fig.tight_layout()
     path = os.path.join(out_dir, "histograms.png")
     fig.savefig(path, dpi=120)
@@ -188,7 +200,7 @@ def plot_kernel(report, out_dir):
     ax.set_ylabel("||o_kernel - o_dense|| and tail bound")
     ax.set_title("Sparse kernel error vs temperature")
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=6)
+    legend_or_note(ax, fontsize=6)
     fig.tight_layout()
     path = os.path.join(out_dir, "kernel_error.png")
     fig.savefig(path, dpi=120)

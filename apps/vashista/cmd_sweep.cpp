@@ -1,11 +1,8 @@
 // vashista sweep TRACE.h5 --eps SPEC: parse options, call sweep_trace, print, optionally plot.
 #include "analysis/sweep.hpp"
 #include "commands.hpp"
-#include "core/error.hpp"
-#include "core/file_identity.hpp"
 #include "report/plot_script.hpp"
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -45,16 +42,7 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
       o.models = parse_model_selection(opts->model);
       o.eps = parse_eps_spec(opts->eps);
       o.progress = !opts->quiet;
-      if (!o.plot_dir.empty()) {  // the figures are drawn from the CSV and JSON: keep them next to the PNGs
-        for (const std::string* path : {&o.per_query_csv, &o.report_json})  // read back by the plot script
-          VASHISTA_CHECK(path->empty() || path_kind(*path) != PathKind::stream, ErrorKind::usage,
-                         "--plot {}: the figures are drawn from the CSV and JSON read back from their files, and {} "
-                         "is a stream (device, FIFO or socket), not a file",
-                         o.plot_dir, *path);
-        create_plot_directory(o.plot_dir, "--plot");
-        if (o.per_query_csv.empty()) o.per_query_csv = (std::filesystem::path(o.plot_dir) / "sweep.csv").string();
-        if (o.report_json.empty()) o.report_json = (std::filesystem::path(o.plot_dir) / "sweep.json").string();
-      }
+      if (!o.plot_dir.empty()) prepare_plot_outputs(o.plot_dir, "--plot", "sweep", o.per_query_csv, o.report_json);
       const SweepResult result = sweep_trace(opts->trace, o);
       print_sweep_summary(result, o, std::cout);
       if (!o.plot_dir.empty()) {

@@ -5,14 +5,13 @@
 #include "core/error.hpp"
 #include "core/statistics.hpp"
 #include "report/atomic_file.hpp"
-#include "report/output_paths.hpp"
 #include "report/text_table.hpp"
 
 #include <fmt/format.h>
 
 #include <cmath>
 #include <map>
-#include <optional>
+#include <memory>
 
 namespace vashista {
 
@@ -93,13 +92,11 @@ SweepResult sweep_trace(const std::string& path, const SweepOptions& options) {
   settings.plan.delta = options.delta;
   settings.threads = options.threads;
   settings.per_query_csv = options.per_query_csv;
+  settings.report_json = options.report_json;
   settings.progress_label = "sweep";
   settings.progress = options.progress;
 
-  check_output_paths({{"the input trace", path}},
-                     {{"--per-query", options.per_query_csv}, {"--report", options.report_json}});
-  std::optional<AtomicFile> json_file;  // opened first: an unwritable path fails before the work
-  if (!options.report_json.empty()) json_file.emplace(options.report_json);
+  const std::unique_ptr<AtomicFile> json_file = open_run_report(settings);
 
   SweepResult result;
   TraceRunTotals totals = run_over_streams(settings, [&](const Stream& stream, const std::vector<QueryRecord>& rows) {

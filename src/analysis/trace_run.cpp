@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/thread_count.hpp"
 #include "report/atomic_file.hpp"
+#include "report/output_paths.hpp"
 #include "trace/trace_reader.hpp"
 
 #include <chrono>
@@ -11,6 +12,13 @@
 #include <optional>
 
 namespace vashista {
+
+std::unique_ptr<AtomicFile> open_run_report(const TraceRunSettings& settings) {
+  check_output_paths({{"the input trace", settings.path}},
+                     {{"--per-query", settings.per_query_csv}, {"--report", settings.report_json}});
+  if (settings.report_json.empty()) return nullptr;
+  return std::make_unique<AtomicFile>(settings.report_json);
+}
 
 TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRowsHandler& handle_rows) {
   const ThreadCount threads(settings.threads);

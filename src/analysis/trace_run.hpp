@@ -4,8 +4,10 @@
 // command's own aggregation. The CSV is written atomically (committed only on success).
 #include "analysis/certify.hpp"
 #include "analysis/stream_evaluation.hpp"
+#include "report/atomic_file.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,7 @@ struct TraceRunSettings {
   EvaluationPlan plan;
   int threads = 0;  // core/thread_count.hpp: 0 = OpenMP's default (all cores, or OMP_NUM_THREADS)
   std::string per_query_csv;
+  std::string report_json;  // written by the caller after the run, through open_run_report
   std::string progress_label;
   bool progress = true;
 };
@@ -31,5 +34,10 @@ struct TraceRunTotals {
 using StreamRowsHandler = std::function<void(const Stream&, const std::vector<QueryRecord>&)>;
 
 TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRowsHandler& handle_rows);
+
+/// Call before run_over_streams: checks that neither output (--per-query, --report) names the trace or the
+/// other one (report/output_paths.hpp, Error(usage)), then opens the JSON report so that an unwritable path
+/// fails before the work; nothing is replaced until the caller commits it. Null without --report.
+std::unique_ptr<AtomicFile> open_run_report(const TraceRunSettings& settings);
 
 }  // namespace vashista

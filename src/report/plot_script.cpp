@@ -1,6 +1,7 @@
 #include "report/plot_script.hpp"
 
 #include "core/error.hpp"
+#include "core/file_identity.hpp"
 
 #include <spawn.h>
 #include <sys/wait.h>
@@ -13,13 +14,21 @@ extern char** environ;
 
 namespace vashista {
 
-void create_plot_directory(const std::string& dir, const std::string& option) {
+void prepare_plot_outputs(const std::string& dir, const std::string& option, const std::string& stem, std::string& csv,
+                          std::string& json) {
+  for (const std::string* path : {&csv, &json})
+    VASHISTA_CHECK(path->empty() || path_kind(*path) != PathKind::stream, ErrorKind::usage,
+                   "{} {}: the figures are drawn from the CSV and JSON read back from their files, and {} is a stream "
+                   "(device, FIFO or socket), not a file",
+                   option, dir, *path);
   std::error_code error;
   const auto status = std::filesystem::status(dir, error);
   VASHISTA_CHECK(!std::filesystem::exists(status) || std::filesystem::is_directory(status), ErrorKind::usage,
                  "{} {}: exists and is not a directory", option, dir);
   std::filesystem::create_directories(dir, error);
   VASHISTA_CHECK(!error, ErrorKind::io, "{} {}: cannot create the directory: {}", option, dir, error.message());
+  if (csv.empty()) csv = (std::filesystem::path(dir) / (stem + ".csv")).string();
+  if (json.empty()) json = (std::filesystem::path(dir) / (stem + ".json")).string();
 }
 
 void run_plot_script(const std::string& script, const std::vector<std::string>& arguments) {

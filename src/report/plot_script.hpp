@@ -10,9 +10,11 @@ namespace vashista {
 /// Throws Error(io) when python3 or the script is missing or the script fails.
 void run_plot_script(const std::string& script, const std::vector<std::string>& arguments);
 
-/// Creates the figures' directory (and its parents) named by `option` (e.g. "--plot"): Error(usage) when
-/// the path exists and is not a directory, Error(io) when it cannot be created (one line each; a
-/// std::filesystem exception reached the user as an "internal error", exit 5).
-void create_plot_directory(const std::string& dir, const std::string& option);
+/// Prepares `option DIR` (e.g. "--plot") for figures drawn from a run's CSV and JSON, which the script reads
+/// back from their files: Error(usage) when either names a stream (device, FIFO, socket) or DIR exists and is
+/// not a directory, Error(io) when DIR cannot be created; creates DIR and its parents, and an empty `csv` or
+/// `json` becomes DIR/<stem>.csv or DIR/<stem>.json.
+void prepare_plot_outputs(const std::string& dir, const std::string& option, const std::string& stem, std::string& csv,
+                          std::string& json);
 
 }  // namespace vashista
