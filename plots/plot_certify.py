@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
 """Figures and a markdown summary from `vashista certify --per-query` CSV files.
 
-usage: plot_certify.py OUT_DIR CERTIFY.csv [CERTIFY.csv ...]
+usage: plot_certify.py [--no-table] OUT_DIR CERTIFY.csv [CERTIFY.csv ...]
 
-Writes into OUT_DIR:
+(`vashista certify TRACE --plot DIR` runs it with --no-table on the run's CSV.) Writes into OUT_DIR:
   delta_by_stream.png        log10 support gap Delta per stream (softmax and hull models)
   face_by_stream.png         active-face size per stream (both models)
   support_vs_context.png     k_eff(delta) of the softmax model and hull face size vs context length n
   safe_by_stream.png         fraction of queries certified safe at delta (both models)
-  summary.md                 per-stream table (also printed)
+  summary.md                 per-stream table (also printed, unless --no-table; then the figures' paths are)
 Rows come from one eps (the certify run's); kernel rows are summarised separately in the table.
 Needs Debian's python3-matplotlib.
 """
+import argparse
 import csv
 import math
 import os
@@ -65,6 +66,8 @@ def boxplot(rows, column, transform, ylabel, title, path):
     fig, ax = plt.subplots(figsize=(max(8, 0.45 * len({r["stream"] for r in rows})), 4.8))
     streams = sorted({r["stream"] for r in rows if r["model"] in ("softmax", "hull")}, key=stream_key)
     for offset, (model, color) in ((-0.2, ("softmax", "C0")), (0.2, ("hull", "C1"))):
+        if not any(r["model"] == model for r in rows):
+            continue  # the run did not certify this model (--model)
         data = per_stream(rows, model, column)
         series = [[transform(v) for v in data.get(s, []) if math.isfinite(v) and v > 0] for s in streams]
         positions = [i + offset for i in range(len(streams))]
@@ -120,6 +123,8 @@ def safe_by_stream(rows, path):
     streams = sorted({r["stream"] for r in rows}, key=stream_key)
     fig, ax = plt.subplots(figsize=(max(8, 0.45 * len(streams)), 4.2))
     for offset, (model, color) in ((-0.2, ("softmax", "C0")), (0.2, ("hull", "C1"))):
+        if not any(r["model"] == model for r in rows):
+            continue  # not certified in this run: no bar, rather than a bar at 0
         fractions = []
         for s in streams:
             rs = [r for r in rows if r["stream"] == s and r["model"] == model]
@@ -129,7 +134,8 @@ def safe_by_stream(rows, path):
     ax.set_xticklabels(streams, rotation=90, fontsize=7)
     ax.set_ylabel("fraction of queries certified safe")
     ax.set_ylim(0, 1)
-    ax.set_title("Certified safe at delta (bound <= delta)")
+    eps = sorted({r["eps"] for r in rows if r["model"] in ("softmax", "hull")})
+    ax.set_title("Certified safe at delta (bound <= delta), eps = " + ", ".join(eps))
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -161,20 +167,24 @@ def summary_table(rows):
 
 
 def main(argv):
-    if len(argv) < 2:
-        print(__doc__, file=sys.stderr)
-        return 2
-    out_dir, paths = argv[0], argv[1:]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-table", action="store_true", help="print the written files' paths, not the table")
+    parser.add_argument("out_dir")
+    parser.add_argument("csv", nargs="+")
+    args = parser.parse_args(argv)
+    out_dir = args.out_dir
     os.makedirs(out_dir, exist_ok=True)
-    rows = load(paths)
-    boxplot(rows, "delta", math.log10, "log10 Delta", "Support gap per stream", os.path.join(out_dir, "delta_by_stream.png"))
-    boxplot(rows, "face_size", lambda v: v, "|F|", "Active face size per stream", os.path.join(out_dir, "face_by_stream.png"))
-    support_vs_context(rows, os.path.join(out_dir, "support_vs_context.png"))
-    safe_by_stream(rows, os.path.join(out_dir, "safe_by_stream.png"))
+    rows = load(args.csv)
+    written = [os.path.join(out_dir, name) for name in
+               ("delta_by_stream.png", "face_by_stream.png", "support_vs_context.png", "safe_by_stream.png", "summary.md")]
+    boxplot(rows, "delta", math.log10, "log10 Delta", "Support gap per stream", written[0])
+    boxplot(rows, "face_size", lambda v: v, "|F|", "Active face size per stream", written[1])
+    support_vs_context(rows, written[2])
+    safe_by_stream(rows, written[3])
     table = summary_table(rows)
-    with open(os.path.join(out_dir, "summary.md"), "w") as f:
+    with open(written[4], "w") as f:
         f.write(table)
-    print(table)
+    print("\n".join(written) if args.no_table else table)
     return 0
 
 

@@ -1,6 +1,7 @@
-// vashista certify TRACE.h5: parse options, call certify_trace, print the summary.
+// vashista certify TRACE.h5: parse options, call certify_trace, print the summary, optionally plot.
 #include "analysis/certify.hpp"
 #include "commands.hpp"
+#include "report/plot_script.hpp"
 
 #include <iostream>
 #include <memory>
@@ -12,6 +13,7 @@ void setup_certify(CLI::App& app, RunFunction& run) {
     std::string trace;
     std::string model = "both";
     CertifyOptions certify;
+    std::string plot_dir;
     bool quiet = false;
   };
   auto opts = std::make_shared<Options>();
@@ -28,15 +30,26 @@ void setup_certify(CLI::App& app, RunFunction& run) {
   sub->add_option("--streams", opts->certify.stream_patterns, "Only streams whose name matches these glob patterns");
   sub->add_option("--per-query", opts->certify.per_query_csv, "Write one CSV row per (stream, query, model) here");
   sub->add_option("--report", opts->certify.report_json, "Write the JSON report here");
+  sub->add_option("--plot", opts->plot_dir,
+                  "Write PNG figures and summary.md into this directory (plots/plot_certify.py; python3-matplotlib); "
+                  "the CSV and JSON go there too unless named");
   sub->add_option("--threads", opts->certify.threads, "Worker threads (0 = all cores; at most 1024)")->capture_default_str();
   sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
   sub->footer("Exit codes: 0 all bounds hold, 1 a bound violation or unsound kernel certificate, 2 bad input.");
   sub->callback([&run, opts] {
     run = [opts] {
       opts->certify.models = parse_model_selection(opts->model);
-      opts->certify.progress = !opts->quiet;
-      const CertifyResult result = certify_trace(opts->trace, opts->certify);
-      print_certify_summary(result, opts->certify, std::cout);
+      CertifyOptions& o = opts->certify;
+      o.progress = !opts->quiet;
+      const std::string& plot_dir = opts->plot_dir;
+      if (!plot_dir.empty()) prepare_plot_outputs(plot_dir, "--plot", "certify", o.per_query_csv, o.report_json);
+      const CertifyResult result = certify_trace(opts->trace, o);
+      print_certify_summary(result, o, std::cout);
+      if (!plot_dir.empty()) {
+        std::cout.flush();  // the script writes to the same terminal
+        run_plot_script("plot_certify.py", {"--no-table", plot_dir, o.per_query_csv});
+        std::cout << "figures written to " << plot_dir << "\n";
+      }
       return result.exit_code();
     };
   });
