@@ -30,6 +30,10 @@ void setup_certify(CLI::App& app, RunFunction& run) {
   sub->add_option("--streams", opts->certify.stream_patterns, "Only streams whose name matches these glob patterns");
   sub->add_option("--per-query", opts->certify.per_query_csv, "Write one CSV row per (stream, query, model) here");
   sub->add_option("--report", opts->certify.report_json, "Write the JSON report here");
+  sub->add_option("--certificates", opts->certify.certificates_h5,
+                  "Write every hull projection's certificate here (HDF5: face, weights, multipliers with error bars, "
+                  "Delta interval; docs/certificates.md), checkable without vashista by "
+                  "experiments/certificates/verify_certificates.py");
   sub->add_option("--plot", opts->plot_dir,
                   "Write PNG figures and summary.md into this directory (plots/plot_certify.py; python3-matplotlib); "
                   "the CSV and JSON go there too unless named");

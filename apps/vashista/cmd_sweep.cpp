@@ -31,6 +31,10 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
   sub->add_option("--streams", opts->sweep.stream_patterns, "Only streams whose name matches these glob patterns");
   sub->add_option("--per-query", opts->sweep.per_query_csv, "CSV: one row per (stream, query, model, eps)");
   sub->add_option("--report", opts->sweep.report_json, "Write the JSON report here");
+  sub->add_option("--certificates", opts->sweep.certificates_h5,
+                  "Write every hull projection's certificate here (HDF5: face, weights, multipliers with error bars, "
+                  "Delta interval; docs/certificates.md), checkable without vashista by "
+                  "experiments/certificates/verify_certificates.py");
   sub->add_option("--plot", opts->sweep.plot_dir,
                   "Write PNG figures into this directory (plots/plot_sweep.py; python3-matplotlib)");
   sub->add_option("--threads", opts->sweep.threads, "Worker threads (0 = all cores; at most 1024)")->capture_default_str();

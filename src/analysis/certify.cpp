@@ -34,6 +34,7 @@ CertifyResult certify_trace(const std::string& path, const CertifyOptions& optio
   settings.threads = options.threads;
   settings.per_query_csv = options.per_query_csv;
   settings.report_json = options.report_json;
+  settings.certificates_h5 = options.certificates_h5;
   settings.progress_label = "certify";
   settings.progress = options.progress;
 

@@ -18,6 +18,7 @@ struct CertifyOptions {
   int threads = 0;                       // --threads (0 = all cores)
   std::string per_query_csv;             // --per-query FILE.csv (empty = none)
   std::string report_json;               // --report FILE.json (empty = none)
+  std::string certificates_h5;           // --certificates FILE.h5: the hull projections' certificates
   bool progress = true;                  // progress lines on stderr for long runs
 };
 

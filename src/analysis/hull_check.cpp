@@ -5,6 +5,7 @@
 #include "bounds/theorem_h1.hpp"
 #include "bounds/theorem_h2.hpp"
 #include "bounds/theorem_h3.hpp"
+#include "core/error.hpp"
 #include "core/log_sum_exp.hpp"
 #include "solvers/entropic_hull.hpp"
 
@@ -193,6 +194,42 @@ std::vector<QueryRecord> check_hull_query(const Stream& stream, Index j, const H
     rows.push_back(std::move(r));
   }
   return rows;
+}
+
+StreamCertificates stream_certificates(const Stream& stream, const std::vector<HullProjection>& projections) {
+  const Index m = stream.num_queries();
+  VASHISTA_CHECK(static_cast<Index>(projections.size()) == m, ErrorKind::internal,
+                 "{}: {} projections for {} queries", stream.name, projections.size(), m);
+  const Index n = stream.keys.rows();
+  StreamCertificates c;
+  c.name = stream.name;
+  c.x = Matrix::Constant(m, stream.keys.cols(), kNaN);
+  c.lambda = Matrix::Constant(m, n, kNaN);
+  c.lambda_error = Matrix::Constant(m, n, kNaN);
+  c.face_offsets.push_back(0);
+  for (Index j = 0; j < m; ++j) {
+    const HullProjection& p = projections[static_cast<size_t>(j)];
+    const Index visible = stream.visible_keys(j);
+    c.visible.push_back(visible);
+    c.status.push_back(static_cast<int8_t>(p.status));
+    if (p.x.size() == c.x.cols()) c.x.row(j) = p.x.transpose();
+    const bool weighted = p.face_weights.size() == static_cast<Index>(p.face.size());
+    for (size_t t = 0; t < p.face.size(); ++t) {
+      c.face_keys.push_back(p.face[t]);
+      c.face_weights.push_back(weighted ? p.face_weights[static_cast<Index>(t)] : kNaN);
+    }
+    c.face_offsets.push_back(static_cast<int64_t>(c.face_keys.size()));
+    if (p.lambda.size() == visible) c.lambda.row(j).head(visible) = p.lambda.transpose();
+    if (p.lambda_error.size() == visible) c.lambda_error.row(j).head(visible) = p.lambda_error.transpose();
+    c.delta.push_back(p.delta);
+    c.delta_lo.push_back(p.delta_lo);
+    c.delta_hi.push_back(p.delta_hi);
+    c.fw_gap.push_back(p.fw_gap);
+    c.x_error.push_back(p.x_error);
+    c.linear_certificate.push_back(p.linear_certificate ? 1 : 0);
+    c.face_exact.push_back(p.face_exact ? 1 : 0);
+  }
+  return c;
 }
 
 }  // namespace vashista

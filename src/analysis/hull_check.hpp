@@ -5,6 +5,7 @@
 // H2, and the face-error quantities of Theorem H3.
 #include "analysis/query_record.hpp"
 #include "solvers/hull_projection.hpp"
+#include "trace/certificate_file.hpp"
 #include "trace/trace.hpp"
 
 #include <vector>
@@ -22,5 +23,9 @@ double hull_eps0(const Stream& stream, Index j, const HullProjection& projection
 /// largest to the smallest with warm starts), given its exact projection.
 std::vector<QueryRecord> check_hull_query(const Stream& stream, Index j, const HullProjection& projection,
                                           const std::vector<double>& eps_values, double delta_target);
+
+/// The stream's projections as written to a certificates file (trace/certificate_file.hpp): per query its
+/// status, x, face and weights, every visible key's multiplier and error bar, Delta interval, Frank-Wolfe gap.
+StreamCertificates stream_certificates(const Stream& stream, const std::vector<HullProjection>& projections);
 
 }  // namespace vashista

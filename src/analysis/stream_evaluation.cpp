@@ -29,7 +29,7 @@ std::vector<double> auto_eps_range(double eps0_hull, double scale, double softma
 }
 
 std::vector<QueryRecord> evaluate_stream(const Stream& stream, const EvaluationPlan& plan, int threads,
-                                         Progress* progress) {
+                                         Progress* progress, std::vector<HullProjection>* projections_out) {
   const Index m = stream.num_queries();
   std::vector<std::vector<QueryRecord>> per_query(static_cast<size_t>(m));
   std::vector<HullProjection> projections;
@@ -76,6 +76,7 @@ std::vector<QueryRecord> evaluate_stream(const Stream& stream, const EvaluationP
   for (auto& rows : per_query) {
     for (auto& r : rows) all.push_back(std::move(r));
   }
+  if (projections_out) *projections_out = std::move(projections);
   return all;
 }
 

@@ -4,6 +4,7 @@
 #include "analysis/model.hpp"
 #include "analysis/query_record.hpp"
 #include "core/progress.hpp"
+#include "solvers/hull_projection.hpp"
 #include "trace/trace.hpp"
 
 #include <vector>
@@ -24,8 +25,9 @@ struct EvaluationPlan {
 /// hull threshold of Theorem H1 and Delta_s the softmax gap (either may be absent).
 std::vector<double> auto_eps_range(double eps0_hull, double scale, double softmax_gap, int count);
 
-/// Rows of one stream (queries in parallel over `threads` OpenMP threads; 0 = all cores).
+/// Rows of one stream (queries in parallel over `threads` OpenMP threads; 0 = all cores). With the hull
+/// model and `projections` given, the exact projections of the stream's queries are moved there.
 std::vector<QueryRecord> evaluate_stream(const Stream& stream, const EvaluationPlan& plan, int threads,
-                                         Progress* progress);
+                                         Progress* progress, std::vector<HullProjection>* projections = nullptr);
 
 }  // namespace vashista

@@ -93,6 +93,7 @@ SweepResult sweep_trace(const std::string& path, const SweepOptions& options) {
   settings.threads = options.threads;
   settings.per_query_csv = options.per_query_csv;
   settings.report_json = options.report_json;
+  settings.certificates_h5 = options.certificates_h5;
   settings.progress_label = "sweep";
   settings.progress = options.progress;
 

@@ -20,6 +20,7 @@ struct SweepOptions {
   int threads = 0;
   std::string per_query_csv;           // one row per (stream, query, model, eps)
   std::string report_json;
+  std::string certificates_h5;           // --certificates FILE.h5: the hull projections' certificates
   std::string plot_dir;                // --plot DIR: figures by plots/plot_sweep.py (needs both outputs)
   bool progress = true;
 };

@@ -1,5 +1,6 @@
 #include "analysis/trace_run.hpp"
 
+#include "analysis/hull_check.hpp"
 #include "analysis/record_writer.hpp"
 #include "core/error.hpp"
 #include "core/thread_count.hpp"
@@ -14,8 +15,13 @@
 namespace vashista {
 
 std::unique_ptr<AtomicFile> open_run_report(const TraceRunSettings& settings) {
-  check_output_paths({{"the input trace", settings.path}},
-                     {{"--per-query", settings.per_query_csv}, {"--report", settings.report_json}});
+  check_output_paths({{"the input trace", settings.path}}, {{"--per-query", settings.per_query_csv},
+                                                           {"--report", settings.report_json},
+                                                           {"--certificates", settings.certificates_h5}});
+  VASHISTA_CHECK(settings.certificates_h5.empty() || settings.plan.models.hull, ErrorKind::usage,
+                 "--certificates {}: the certificates are those of the hull model's projections, and --model excludes "
+                 "it",
+                 settings.certificates_h5);
   if (settings.report_json.empty()) return nullptr;
   return std::make_unique<AtomicFile>(settings.report_json);
 }
@@ -35,6 +41,11 @@ TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRo
     csv = std::make_unique<RecordCsvWriter>(csv_file->stream());
   }
 
+  std::unique_ptr<CertificateFile> certificates;
+  if (!settings.certificates_h5.empty()) {
+    certificates = std::make_unique<CertificateFile>(settings.certificates_h5, settings.path, settings.progress_label);
+  }
+
   long long total_queries = 0;
   for (const auto& name : names) total_queries += stream_query_count(file, name);
   Progress progress(settings.progress_label, total_queries, settings.progress);
@@ -42,7 +53,10 @@ TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRo
   TraceRunTotals totals;
   for (const auto& name : names) {
     const Stream stream = read_stream(file, name);
-    const std::vector<QueryRecord> rows = evaluate_stream(stream, settings.plan, threads.count(), &progress);
+    std::vector<HullProjection> projections;
+    const std::vector<QueryRecord> rows =
+        evaluate_stream(stream, settings.plan, threads.count(), &progress, certificates ? &projections : nullptr);
+    if (certificates) certificates->add(stream_certificates(stream, projections));
     for (const QueryRecord& r : rows) {
       if (csv) csv->write(r);
       if (is_violation(r)) {
@@ -56,6 +70,7 @@ TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRo
   }
   progress.finish();
   if (csv_file) csv_file->commit();
+  if (certificates) certificates->commit();
   totals.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return totals;
 }

@@ -20,6 +20,7 @@ struct TraceRunSettings {
   int threads = 0;  // core/thread_count.hpp: 0 = OpenMP's default (all cores, or OMP_NUM_THREADS)
   std::string per_query_csv;
   std::string report_json;  // written by the caller after the run, through open_run_report
+  std::string certificates_h5;  // --certificates: the hull projections' certificates (needs the hull model)
   std::string progress_label;
   bool progress = true;
 };
@@ -35,8 +36,8 @@ using StreamRowsHandler = std::function<void(const Stream&, const std::vector<Qu
 
 TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRowsHandler& handle_rows);
 
-/// Call before run_over_streams: checks that neither output (--per-query, --report) names the trace or the
-/// other one (report/output_paths.hpp, Error(usage)), then opens the JSON report so that an unwritable path
+/// Call before run_over_streams: checks that no output (--per-query, --report, --certificates) names the trace
+/// or another one (report/output_paths.hpp, Error(usage)), then opens the JSON report so that an unwritable path
 /// fails before the work; nothing is replaced until the caller commits it. Null without --report.
 std::unique_ptr<AtomicFile> open_run_report(const TraceRunSettings& settings);
 

@@ -461,4 +461,59 @@ void check_io(herr_t status, const std::string& file, const std::string& what) {
   VASHISTA_CHECK(status >= 0, ErrorKind::io, "{}: {}", file, what);
 }
 
+namespace {
+
+/// Chunked (+ shuffle + gzip) creation property list for a dataset of `dims` with elements of
+/// `element_size` bytes: chunks span all trailing dimensions and as many leading rows as fit.
+Handle chunked_plist(const std::vector<hsize_t>& dims, size_t element_size, const DatasetLayout& layout) {
+  Handle plist = plist_handle(H5Pcreate(H5P_DATASET_CREATE));
+  hsize_t row_elems = 1;
+  for (size_t i = 1; i < dims.size(); ++i) row_elems *= dims[i];
+  const hsize_t row_bytes = std::max<hsize_t>(1, row_elems * element_size);
+  std::vector<hsize_t> chunk = dims;
+  chunk[0] = std::clamp<hsize_t>(static_cast<hsize_t>(layout.chunk_bytes) / row_bytes, 1, dims[0]);
+  H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data());
+  if (layout.gzip_level > 0) {
+    H5Pset_shuffle(plist.get());
+    H5Pset_deflate(plist.get(), static_cast<unsigned>(std::min(layout.gzip_level, 9)));
+  }
+  return plist;
+}
+
+}  // namespace
+
+void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
+                   hid_t mem_type, const void* data, size_t element_size, const DatasetLayout& layout,
+                   const Where& where) {
+  Handle space = space_handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+  bool empty = false;
+  for (hsize_t d : dims) empty = empty || d == 0;
+  Handle plist = empty ? plist_handle(H5Pcreate(H5P_DATASET_CREATE)) : chunked_plist(dims, element_size, layout);
+  Handle dset = dataset_handle(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT));
+  VASHISTA_CHECK(dset.valid(), ErrorKind::io, "{}: {}/{}: cannot create dataset", where.file, where.object, name);
+  if (!empty) {
+    check_io(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), where.file,
+             fmt::format("{}/{}: cannot write dataset", where.object, name));
+  }
+}
+
+Handle create_group(hid_t loc, const std::string& name, const Where& where) {
+  Handle g = group_handle(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  VASHISTA_CHECK(g.valid(), ErrorKind::io, "{}: {}: cannot create group", where.file, where.object);
+  return g;
+}
+
+Handle create_output_file(const TemporaryPath& temp) {
+  silence_errors();
+  Handle file = file_handle(H5Fcreate(temp.path().c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT));
+  VASHISTA_CHECK(file.valid(), ErrorKind::io, "{}: cannot create output file (directory missing or not writable?)",
+                 temp.final_path());
+  return file;
+}
+
+void close_output_file(Handle& file, const TemporaryPath& temp) {
+  const hid_t id = file.release();  // closed here so that H5Fclose's status can be checked
+  check_io(H5Fclose(id), temp.final_path(), "cannot finish writing the file (disk full?)");
+}
+
 }  // namespace vashista::h5

@@ -4,6 +4,7 @@
 // privately). Every helper reports failure through vashista::Error with the file and object path.
 #include "core/conventions.hpp"
 #include "core/error.hpp"
+#include "report/atomic_file.hpp"
 
 #include <hdf5.h>
 
@@ -103,6 +104,27 @@ void write_double_attribute(hid_t obj, const std::string& name, double value);
 void write_int_array_attribute(hid_t obj, const std::string& name, const std::vector<int64_t>& values);
 void write_double_array_attribute(hid_t obj, const std::string& name, const std::vector<double>& values,
                                   const std::vector<hsize_t>& dims);
+
+/// Storage of a written dataset: chunks of whole trailing dimensions and as many leading rows as fit in
+/// chunk_bytes; byte shuffle + gzip at gzip_level when > 0 (0 = uncompressed).
+struct DatasetLayout {
+  int gzip_level = 4;
+  int chunk_bytes = 1 << 16;
+};
+
+/// Creates dataset `name` (file_type, `dims`) below `loc` with `layout` (contiguous when a dimension is 0)
+/// and writes `data` (mem_type, element_size bytes each, row-major). Error(io) naming where on failure.
+void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
+                   hid_t mem_type, const void* data, size_t element_size, const DatasetLayout& layout,
+                   const Where& where);
+
+/// Creates group `name` below `loc` (Error(io) naming where otherwise).
+Handle create_group(hid_t loc, const std::string& name, const Where& where);
+
+/// Creates the HDF5 file at an atomic output's temporary path (Error(io) naming the final path), and
+/// closes it checking H5Fclose's status (a full disk shows there); the caller then commits `temp`.
+Handle create_output_file(const TemporaryPath& temp);
+void close_output_file(Handle& file, const TemporaryPath& temp);
 
 /// Copies every attribute of `src` onto `dst` with its original type.
 void copy_attributes(hid_t src, hid_t dst, const Where& where);

@@ -32,37 +32,12 @@ Handle float16_type(bool native_order) {
   return t;
 }
 
-/// Chunked (+ shuffle + gzip) creation property list for a dataset of `dims` with elements of
-/// `element_size` bytes: chunks span all trailing dimensions and as many leading rows as fit.
-Handle chunked_plist(const std::vector<hsize_t>& dims, size_t element_size, const TraceWriteOptions& options) {
-  Handle plist = h5::plist_handle(H5Pcreate(H5P_DATASET_CREATE));
-  hsize_t row_elems = 1;
-  for (size_t i = 1; i < dims.size(); ++i) row_elems *= dims[i];
-  const hsize_t row_bytes = std::max<hsize_t>(1, row_elems * element_size);
-  std::vector<hsize_t> chunk = dims;
-  chunk[0] = std::clamp<hsize_t>(static_cast<hsize_t>(options.chunk_bytes) / row_bytes, 1, dims[0]);
-  H5Pset_chunk(plist.get(), static_cast<int>(chunk.size()), chunk.data());
-  if (options.gzip_level > 0) {
-    H5Pset_shuffle(plist.get());
-    H5Pset_deflate(plist.get(), static_cast<unsigned>(std::min(options.gzip_level, 9)));
-  }
-  return plist;
-}
+h5::DatasetLayout layout_of(const TraceWriteOptions& options) { return {options.gzip_level, options.chunk_bytes}; }
 
 void write_dataset(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, hid_t file_type,
                    hid_t mem_type, const void* data, size_t element_size, const TraceWriteOptions& options,
                    const Where& where) {
-  Handle space = h5::space_handle(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
-  bool empty = false;
-  for (hsize_t d : dims) empty = empty || d == 0;
-  Handle plist = empty ? h5::plist_handle(H5Pcreate(H5P_DATASET_CREATE)) : chunked_plist(dims, element_size, options);
-  Handle dset = h5::dataset_handle(
-      H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, plist.get(), H5P_DEFAULT));
-  VASHISTA_CHECK(dset.valid(), ErrorKind::io, "{}: {}/{}: cannot create dataset", where.file, where.object, name);
-  if (!empty) {
-    h5::check_io(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), where.file,
-                 fmt::format("{}/{}: cannot write dataset", where.object, name));
-  }
+  h5::write_dataset(loc, name, dims, file_type, mem_type, data, element_size, layout_of(options), where);
 }
 
 /// Real dataset stored in `dtype`. Values are rounded to nearest even, or upward when round_up.
@@ -256,19 +231,6 @@ void check_destination(const std::string& path, bool overwrite) {
                  "{}: output file already exists (refusing to overwrite it)", path);
 }
 
-Handle create_file(const TemporaryPath& temp) {
-  h5::silence_errors();
-  Handle file = h5::file_handle(H5Fcreate(temp.path().c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT));
-  VASHISTA_CHECK(file.valid(), ErrorKind::io, "{}: cannot create output file (directory missing or not writable?)",
-                 temp.final_path());
-  return file;
-}
-
-void close_file(Handle& file, const TemporaryPath& temp) {
-  const hid_t id = file.release();  // closed here so that H5Fclose's status can be checked
-  h5::check_io(H5Fclose(id), temp.final_path(), "cannot finish writing the file (disk full?)");
-}
-
 }  // namespace
 
 void write_trace(const Trace& trace, const std::string& path, const TraceWriteOptions& options) {
@@ -278,7 +240,7 @@ void write_trace(const Trace& trace, const std::string& path, const TraceWriteOp
   check_destination(path, options.overwrite);
   TemporaryPath temp(path);
   {
-    Handle file = create_file(temp);
+    Handle file = h5::create_output_file(temp);
     const hid_t root = file.get();
     h5::write_string_attribute(root, "format", "vashista-trace");
     h5::write_int_attribute(root, "version", 1);
@@ -288,7 +250,7 @@ void write_trace(const Trace& trace, const std::string& path, const TraceWriteOp
     VASHISTA_CHECK(streams.valid(), ErrorKind::io, "{}: /streams: cannot create group", path);
     for (const Stream& s : trace.streams) write_stream(streams.get(), s, options, path);
     streams.reset();
-    close_file(file, temp);
+    h5::close_output_file(file, temp);
   }
   temp.commit();
 }
@@ -310,7 +272,7 @@ void copy_trace_with_kernel(const std::string& src, const std::string& dst,
 
   TemporaryPath temp(dst);
   {
-    Handle out = create_file(temp);
+    Handle out = h5::create_output_file(temp);
     const hid_t src_root = in.impl().file.get();
     h5::copy_attributes(src_root, out.get(), Where{src, "/"});
     Handle out_streams = h5::group_handle(H5Gcreate2(out.get(), "streams", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
@@ -357,7 +319,7 @@ void copy_trace_with_kernel(const std::string& src, const std::string& dst,
     }
     in_streams.reset();
     out_streams.reset();
-    close_file(out, temp);
+    h5::close_output_file(out, temp);
   }
   temp.commit();
 }

@@ -1,0 +1,81 @@
+# certify --certificates FILE.h5, then experiments/certificates/verify_certificates.py (numpy + h5py, no
+# vashista code) checks every certificate against the trace: all pass on the bundled traces (bfloat16 and
+# a causal query_length trace included) and on queries inside the hull (no_gap); a copy with one entry
+# corrupted (a weight, a multiplier, x, delta_lo, a dropped face key) fails with exit 1 naming the check.
+file(REMOVE_RECURSE ${WORK_DIR})
+file(MAKE_DIRECTORY ${WORK_DIR})
+if(EXISTS /usr/bin/python3)
+  set(python /usr/bin/python3)  # Debian's, with python3-h5py (a python3 earlier on PATH may lack it)
+else()
+  set(python python3)
+endif()
+set(verify ${SOURCE_DIR}/experiments/certificates/verify_certificates.py)
+
+function(run_ok)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${ARGN}: exit ${rc}: ${out} ${err}")
+  endif()
+  set(last_out "${out}" PARENT_SCOPE)
+endfunction()
+function(certify_and_verify trace certs expected)
+  run_ok(${VASHISTA} certify ${trace} --quiet --certificates ${certs})
+  run_ok(${python} ${verify} ${trace} ${certs})
+  if(NOT last_out MATCHES "verdict: all ${expected} certificates verified")
+    message(FATAL_ERROR "verify ${trace}: expected ${expected} verified certificates: ${last_out}")
+  endif()
+endfunction()
+
+certify_and_verify(${SOURCE_DIR}/data/synthetic_small.h5 ${WORK_DIR}/synthetic.h5 12)
+certify_and_verify(${SOURCE_DIR}/data/synthetic_bf16.h5 ${WORK_DIR}/bf16.h5 12)
+execute_process(COMMAND ${VASHISTA} gen ${WORK_DIR}/causal.h5 --n 300 --d 16 --queries 6 RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gen failed (${rc})")
+endif()
+certify_and_verify(${WORK_DIR}/causal.h5 ${WORK_DIR}/causal_certs.h5 18)
+
+# Queries inside the hull (the keys' mean, a key, an edge midpoint: no_gap) and one far outside.
+run_ok(${python} -c "
+import h5py, numpy as np
+rng = np.random.default_rng(3)
+with h5py.File('${WORK_DIR}/inside.h5', 'w') as f:
+    f.attrs['format'] = 'vashista-trace'
+    f.attrs['version'] = 1
+    s = f.create_group('streams').create_group('s0')
+    s.attrs['scale'] = 0.5
+    K = rng.standard_normal((40, 4))
+    s['keys'] = K
+    s['queries'] = np.stack([K.mean(0), K[:5].mean(0), K[0], 0.5 * (K[0] + K[1]), 10 * rng.standard_normal(4)])
+")
+certify_and_verify(${WORK_DIR}/inside.h5 ${WORK_DIR}/inside_certs.h5 5)
+
+# Corrupted copies: each must fail.
+foreach(kind weights lambda x delta_lo face)
+  run_ok(${python} ${CMAKE_CURRENT_LIST_DIR}/tamper_certificates.py ${kind} ${WORK_DIR}/synthetic.h5
+         ${WORK_DIR}/tampered_${kind}.h5)
+  execute_process(COMMAND ${python} ${verify} ${SOURCE_DIR}/data/synthetic_small.h5 ${WORK_DIR}/tampered_${kind}.h5
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 1 OR NOT out MATCHES "FAILED hull_00 query 0")
+    message(FATAL_ERROR "tampered ${kind}: expected exit 1 naming hull_00 query 0, got ${rc}: ${out} ${err}")
+  endif()
+endforeach()
+
+# The certificates of one trace checked against another: refused or failed, never verified.
+execute_process(COMMAND ${python} ${verify} ${SOURCE_DIR}/data/synthetic_bf16.h5 ${WORK_DIR}/synthetic.h5
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "certificates of synthetic_small verified against synthetic_bf16: ${out}")
+endif()
+
+# Usage errors before any work: no hull model, or the certificates file named as another output.
+foreach(args "--model;softmax;--certificates;${WORK_DIR}/none.h5"
+             "--certificates;${WORK_DIR}/same;--report;${WORK_DIR}/same")
+  execute_process(COMMAND ${VASHISTA} certify ${SOURCE_DIR}/data/synthetic_small.h5 --quiet ${args}
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+  if(NOT rc EQUAL 2 OR NOT err MATCHES "--certificates")
+    message(FATAL_ERROR "certify ${args}: expected exit 2 naming --certificates, got ${rc}: ${err}")
+  endif()
+endforeach()
+if(EXISTS ${WORK_DIR}/none.h5 OR EXISTS ${WORK_DIR}/same)
+  message(FATAL_ERROR "a refused run left an output file")
+endif()
