@@ -50,9 +50,9 @@ with h5py.File('${WORK_DIR}/inside.h5', 'w') as f:
 certify_and_verify(${WORK_DIR}/inside.h5 ${WORK_DIR}/inside_certs.h5 5)
 
 # Corrupted copies: each must fail.
-foreach(kind weights lambda x delta_lo face)
+foreach(kind weights lambda x delta_lo face forged)
   run_ok(${python} ${CMAKE_CURRENT_LIST_DIR}/tamper_certificates.py ${kind} ${WORK_DIR}/synthetic.h5
-         ${WORK_DIR}/tampered_${kind}.h5)
+         ${WORK_DIR}/tampered_${kind}.h5 ${SOURCE_DIR}/data/synthetic_small.h5)
   execute_process(COMMAND ${python} ${verify} ${SOURCE_DIR}/data/synthetic_small.h5 ${WORK_DIR}/tampered_${kind}.h5
                   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 1 OR NOT out MATCHES "FAILED hull_00 query 0")

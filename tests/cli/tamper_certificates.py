@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Test helper of certificates_verified.cmake: copies a certificates file and corrupts one entry of the first
-query of stream hull_00, in the way named by the first argument. usage: tamper_certificates.py KIND IN OUT"""
+query of stream hull_00, in the way named by the first argument. usage: tamper_certificates.py KIND IN OUT [TRACE]
+("forged" needs the trace: a self-consistent certificate of a wrong projection)"""
 import shutil
 import sys
 
@@ -8,6 +9,7 @@ import h5py
 import numpy as np
 
 kind, src, dst = sys.argv[1:4]
+trace = sys.argv[4] if len(sys.argv) > 4 else None
 shutil.copyfile(src, dst)
 with h5py.File(dst, "r+") as f:
     g = f["streams/hull_00"]
@@ -35,5 +37,25 @@ with h5py.File(dst, "r+") as f:
         w[o0] = 0.0
         w[o0 + 1:o1] /= w[o0 + 1:o1].sum()
         g["face_weights"][...] = w
+    elif kind == "forged":  # a face key dropped and everything recomputed consistently at the wrong point
+        with h5py.File(trace, "r") as t:
+            K = t["streams/hull_00/keys"][()].astype(np.float64)
+            q = t["streams/hull_00/queries"][0].astype(np.float64)
+        o0, o1 = int(g["face_offsets"][0]), int(g["face_offsets"][1])
+        w = g["face_weights"][()]
+        keys = g["face_keys"][()]
+        w[o0] = 0.0
+        w[o0 + 1:o1] /= w[o0 + 1:o1].sum()
+        g["face_weights"][...] = w
+        x = g["x"][()]
+        x[0] = w[o0:o1] @ K[keys[o0:o1]]
+        g["x"][...] = x
+        lam = g["lambda"][()]
+        nv = int(g["visible"][0])
+        lam[0, :nv] = (x[0] - K[:nv]) @ (q - x[0])
+        g["lambda"][...] = lam
+        d = g["delta"][()]
+        d[0] = lam[0, outside].min()
+        g["delta"][...] = d
     else:
         sys.exit(f"unknown kind {kind}")
