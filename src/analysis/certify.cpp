@@ -74,7 +74,7 @@ std::string status_counts(const StreamSummary& s) {
 }
 
 void print_totals_and_violations(const std::vector<Violation>& violations, Index output_violations, Index rows,
-                                 double seconds, std::ostream& out) {
+                                 double seconds, const OutputList& outputs, std::ostream& out) {
   out << fmt::format("\n{} rows in {:.1f} s; {} bound violations / unsound certificates, {} kernel output-bound "
                      "violations\n",
                      rows, seconds, violations.size(), output_violations);
@@ -87,6 +87,11 @@ void print_totals_and_violations(const std::vector<Violation>& violations, Index
   if (violations.size() > kViolationsShown) {
     out << fmt::format("  ... {} more in the per-query CSV / JSON report\n", violations.size() - kViolationsShown);
   }
+  std::string written;
+  for (const auto& [what, path] : outputs) {
+    if (!path.empty()) written += fmt::format("{}{} {}", written.empty() ? "written: " : ", ", what, path);
+  }
+  if (!written.empty()) out << written << "\n";
   out << (violations.empty() && output_violations == 0 ? "verdict: all bounds and certificates hold\n"
                                                        : "verdict: VIOLATIONS FOUND (exit 1)\n");
 }
@@ -102,7 +107,11 @@ void print_certify_summary(const CertifyResult& result, const CertifyOptions& op
                    std::to_string(s.violations + s.output_violations), status_counts(s)});
   }
   table.print(out);
-  print_totals_and_violations(result.violations, result.output_violations, result.rows, result.seconds, out);
+  print_totals_and_violations(result.violations, result.output_violations, result.rows, result.seconds,
+                              {{"per-query CSV", options.per_query_csv},
+                               {"JSON report", options.report_json},
+                               {"certificates", options.certificates_h5}},
+                              out);
 }
 
 }  // namespace vashista

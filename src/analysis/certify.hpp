@@ -47,11 +47,13 @@ struct CertifyResult {
 CertifyResult certify_trace(const std::string& path, const CertifyOptions& options);
 
 /// Terminal helpers shared by certify and sweep: a number in `digits` significant digits ("-" for
-/// NaN), "status=count ..." of a summary, and the closing totals, violations and verdict lines.
+/// NaN), "status=count ..." of a summary, and the closing totals, violations, the output files written
+/// (`outputs`: what and where; empty paths skipped) and verdict lines.
 std::string short_number(double value, int digits = 3);
 std::string status_counts(const StreamSummary& summary);
+using OutputList = std::vector<std::pair<std::string, std::string>>;
 void print_totals_and_violations(const std::vector<Violation>& violations, Index output_violations, Index rows,
-                                 double seconds, std::ostream& out);
+                                 double seconds, const OutputList& outputs, std::ostream& out);
 
 /// The terminal summary: one line per (stream, model), then totals and the violations.
 void print_certify_summary(const CertifyResult& result, const CertifyOptions& options, std::ostream& out);

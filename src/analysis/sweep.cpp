@@ -153,7 +153,11 @@ void print_sweep_summary(const SweepResult& result, const SweepOptions& options,
     }
     kt.print(out);
   }
-  print_totals_and_violations(result.violations, result.output_violations, result.rows, result.seconds, out);
+  print_totals_and_violations(result.violations, result.output_violations, result.rows, result.seconds,
+                              {{"per-query CSV", options.per_query_csv},
+                               {"JSON report", options.report_json},
+                               {"certificates", options.certificates_h5}},
+                              out);
 }
 
 void write_sweep_json(std::ostream& out, const std::string& trace_path, const SweepOptions& options,
