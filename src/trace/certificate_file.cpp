@@ -46,13 +46,6 @@ void CertificateFile::add(const StreamCertificates& s) {
   VASHISTA_CHECK(consistent, ErrorKind::bad_input, "{}: {}: certificate arrays of inconsistent sizes", file, where.object);
   Handle g = h5::create_group(impl_->streams.get(), s.name, where);
   const h5::DatasetLayout layout;
-  // Eigen matrices are column-major: rows are copied into row-major buffers for HDF5.
-  const auto row_major = [](const Matrix& a) {
-    std::vector<double> out(static_cast<size_t>(a.size()));
-    for (Index i = 0; i < a.rows(); ++i)
-      for (Index j = 0; j < a.cols(); ++j) out[static_cast<size_t>(i * a.cols() + j)] = a(i, j);
-    return out;
-  };
   const auto f64 = [&](const std::string& name, const double* data, const std::vector<hsize_t>& dims) {
     h5::write_dataset(g.get(), name, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data, 8, layout, where);
   };
@@ -65,12 +58,12 @@ void CertificateFile::add(const StreamCertificates& s) {
   };
   i64("visible", s.visible);
   i8("status", s.status);
-  f64("x", row_major(s.x).data(), {m, d});
+  f64("x", s.x.data(), {m, d});  // Matrix is row-major (core/conventions.hpp), as HDF5 stores
   i64("face_offsets", s.face_offsets);
   i64("face_keys", s.face_keys);
   f64("face_weights", s.face_weights.data(), {static_cast<hsize_t>(s.face_weights.size())});
-  f64("lambda", row_major(s.lambda).data(), {m, n});
-  f64("lambda_error", row_major(s.lambda_error).data(), {m, n});
+  f64("lambda", s.lambda.data(), {m, n});
+  f64("lambda_error", s.lambda_error.data(), {m, n});
   f64("delta", s.delta.data(), {m});
   f64("delta_lo", s.delta_lo.data(), {m});
   f64("delta_hi", s.delta_hi.data(), {m});
