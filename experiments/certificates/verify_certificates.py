@@ -28,6 +28,7 @@ Exit status: 0 every check passed, 1 a check failed (each failure printed: strea
 """
 import argparse
 import json
+import os
 import sys
 
 import h5py
@@ -38,7 +39,7 @@ STATUS_CHECKED = ("certified", "face_ambiguous", "no_gap")
 
 
 def fail_input(message):
-    print(f"verify_certificates: error: {message}", file=sys.stderr)
+    print(f"{os.path.basename(sys.argv[0])}: error: {message}", file=sys.stderr)
     sys.exit(2)
 
 

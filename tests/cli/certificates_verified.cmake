@@ -67,6 +67,34 @@ if(rc EQUAL 0)
   message(FATAL_ERROR "certificates of synthetic_small verified against synthetic_bf16: ${out}")
 endif()
 
+# The kernel's tail certificates, checked by experiments/certificates/verify_kernel_certificates.py: the CPU
+# reference's and the committed GPU-produced traces' are sound; with every tail_bound set to 0 they are not.
+set(verify_kernel ${SOURCE_DIR}/experiments/certificates/verify_kernel_certificates.py)
+run_ok(${VASHISTA} kernel ${SOURCE_DIR}/data/synthetic_small.h5 --out ${WORK_DIR}/kernel.h5 --eps 0.1,1 --pages 8 --quiet)
+foreach(trace ${WORK_DIR}/kernel.h5 ${SOURCE_DIR}/data/synthetic_small_cuda.h5 ${SOURCE_DIR}/data/lm_small_cuda.h5)
+  run_ok(${python} ${verify_kernel} ${trace})
+  if(NOT last_out MATCHES "verdict: all [0-9]+ kernel certificates sound")
+    message(FATAL_ERROR "verify_kernel_certificates ${trace}: ${last_out}")
+  endif()
+endforeach()
+run_ok(${python} -c "
+import shutil, h5py
+shutil.copyfile('${WORK_DIR}/kernel.h5', '${WORK_DIR}/kernel_zero.h5')
+with h5py.File('${WORK_DIR}/kernel_zero.h5', 'r+') as f:
+    for s in f['streams'].values():
+        s['kernel/tail_bound'][...] = 0
+")
+execute_process(COMMAND ${python} ${verify_kernel} ${WORK_DIR}/kernel_zero.h5 RESULT_VARIABLE rc OUTPUT_VARIABLE out
+                ERROR_VARIABLE err)
+if(NOT rc EQUAL 1 OR NOT out MATCHES "UNSOUND hull_00 eps=0.1 query 0")
+  message(FATAL_ERROR "zeroed tail bounds: expected exit 1 with UNSOUND rows, got ${rc}: ${out} ${err}")
+endif()
+execute_process(COMMAND ${python} ${verify_kernel} ${SOURCE_DIR}/data/synthetic_small.h5 RESULT_VARIABLE rc
+                OUTPUT_QUIET ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "no stream holds kernel outputs")
+  message(FATAL_ERROR "a trace without kernel outputs: expected exit 2, got ${rc}: ${err}")
+endif()
+
 # Usage errors before any work: no hull model, or the certificates file named as another output.
 foreach(args "--model;softmax;--certificates;${WORK_DIR}/none.h5"
              "--certificates;${WORK_DIR}/same;--report;${WORK_DIR}/same")
