@@ -24,6 +24,7 @@ function(certify_and_verify trace certs expected)
   if(NOT last_out MATCHES "verdict: all ${expected} certificates verified")
     message(FATAL_ERROR "verify ${trace}: expected ${expected} verified certificates: ${last_out}")
   endif()
+  set(last_out "${last_out}" PARENT_SCOPE)
 endfunction()
 
 certify_and_verify(${SOURCE_DIR}/data/synthetic_small.h5 ${WORK_DIR}/synthetic.h5 12)
@@ -48,6 +49,23 @@ with h5py.File('${WORK_DIR}/inside.h5', 'w') as f:
     s['queries'] = np.stack([K.mean(0), K[:5].mean(0), K[0], 0.5 * (K[0] + K[1]), 10 * rng.standard_normal(4)])
 ")
 certify_and_verify(${WORK_DIR}/inside.h5 ${WORK_DIR}/inside_certs.h5 5)
+
+# A gap of 1e-12 (a key 1e-12 off the face's segment): vashista's linear certificate proves it, the checker's
+# Frank-Wolfe route cannot (its bars are ~ the square root of the rounding): verified, not proven, not failed.
+run_ok(${python} -c "
+import h5py, numpy as np
+with h5py.File('${WORK_DIR}/tiny_gap.h5', 'w') as f:
+    f.attrs['format'] = 'vashista-trace'
+    f.attrs['version'] = 1
+    s = f.create_group('streams').create_group('s0')
+    s.attrs['scale'] = 1.0
+    s['keys'] = np.array([[0, 0], [1, 0], [0.5, 1e-12], [3, 5], [-2, 4]], dtype=np.float64)
+    s['queries'] = np.array([[0.5, -1.0], [0.3, -7.0]])
+")
+certify_and_verify(${WORK_DIR}/tiny_gap.h5 ${WORK_DIR}/tiny_gap_certs.h5 2)
+if(NOT last_out MATCHES "0 of 2 certified gaps also proven")
+  message(FATAL_ERROR "tiny gap: expected the Frank-Wolfe route not to prove it: ${last_out}")
+endif()
 
 # Corrupted copies: each must fail.
 foreach(kind weights lambda x delta_lo face forged)
