@@ -49,11 +49,7 @@ void setup_certify(CLI::App& app, RunFunction& run) {
       if (!plot_dir.empty()) prepare_plot_outputs(plot_dir, "--plot", "certify", o.per_query_csv, o.report_json);
       const CertifyResult result = certify_trace(opts->trace, o);
       print_certify_summary(result, o, std::cout);
-      if (!plot_dir.empty()) {
-        std::cout.flush();  // the script writes to the same terminal
-        run_plot_script("plot_certify.py", {"--no-table", plot_dir, o.per_query_csv});
-        std::cout << "figures written to " << plot_dir << "\n";
-      }
+      if (!plot_dir.empty()) draw_figures("plot_certify.py", {"--no-table", plot_dir, o.per_query_csv}, plot_dir);
       return result.exit_code();
     };
   });

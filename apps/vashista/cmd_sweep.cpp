@@ -49,11 +49,7 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
       if (!o.plot_dir.empty()) prepare_plot_outputs(o.plot_dir, "--plot", "sweep", o.per_query_csv, o.report_json);
       const SweepResult result = sweep_trace(opts->trace, o);
       print_sweep_summary(result, o, std::cout);
-      if (!o.plot_dir.empty()) {
-        std::cout.flush();  // the script writes to the same terminal
-        run_plot_script("plot_sweep.py", {o.per_query_csv, o.report_json, o.plot_dir});
-        std::cout << "figures written to " << o.plot_dir << "\n";
-      }
+      if (!o.plot_dir.empty()) draw_figures("plot_sweep.py", {o.per_query_csv, o.report_json, o.plot_dir}, o.plot_dir);
       return result.exit_code();
     };
   });

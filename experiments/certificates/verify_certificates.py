@@ -86,8 +86,8 @@ def independent_delta_bound(K, q, face, w, outside, d):
     return float(np.min(star[outside]))
 
 
-def check_stream(name, trace_group, cert_group, where):
-    """Yields (query, check, message) for each failed check; returns counts through the last value."""
+def check_stream(name, trace_group, cert_group, where, status_names):
+    """(failures, counts): a dict per failed check (stream, query, check, message), and per-stream counts."""
     keys = read_real(trace_group, "keys", where)
     queries = read_real(trace_group, "queries", where)
     n, d = keys.shape
@@ -105,7 +105,7 @@ def check_stream(name, trace_group, cert_group, where):
 
     key_norms = np.linalg.norm(keys, axis=1)
     for j in range(m):
-        status = STATUS_NAMES[int(c["status"][j])]
+        status = status_names[int(c["status"][j])]
         if status == "unresolved":
             counts["unresolved"] += 1
             continue
@@ -185,9 +185,6 @@ def check_stream(name, trace_group, cert_group, where):
     return failures, counts
 
 
-STATUS_NAMES = []
-
-
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("trace")
@@ -204,7 +201,7 @@ def main(argv):
     if (fmt.decode() if isinstance(fmt, bytes) else fmt) != "vashista-certificates":
         fail_input(f"{args.certificates}: not a vashista certificates file (root attribute format)")
     names = certs.attrs["status_names"]
-    STATUS_NAMES.extend((names.decode() if isinstance(names, bytes) else names).split(","))
+    status_names = (names.decode() if isinstance(names, bytes) else names).split(",")
     streams = sorted(certs["streams"])
     if args.streams:
         streams = [s for s in streams if s in set(args.streams)]
@@ -213,7 +210,7 @@ def main(argv):
         if name not in trace["streams"]:
             fail_input(f"{args.trace}: /streams/{name}: the certificates name a stream the trace does not have")
         failures, counts = check_stream(name, trace["streams"][name], certs["streams"][name],
-                                        f"{args.certificates}: /streams/{name}")
+                                        f"{args.certificates}: /streams/{name}", status_names)
         all_failures.extend(failures)
         if counts["min_ratio"] == float("inf"):
             counts["min_ratio"] = None

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <system_error>
 
 extern char** environ;
@@ -31,7 +32,8 @@ void prepare_plot_outputs(const std::string& dir, const std::string& option, con
   if (json.empty()) json = (std::filesystem::path(dir) / (stem + ".json")).string();
 }
 
-void run_plot_script(const std::string& script, const std::vector<std::string>& arguments) {
+void draw_figures(const std::string& script, const std::vector<std::string>& arguments, const std::string& figure_dir) {
+  std::cout.flush();
   const char* env_dir = std::getenv("VASHISTA_PLOTS_DIR");
   const std::filesystem::path dir = env_dir ? env_dir : VASHISTA_PLOTS_DIR;
   const std::filesystem::path path = dir / script;
@@ -51,6 +53,7 @@ void run_plot_script(const std::string& script, const std::vector<std::string>& 
   waitpid(pid, &status, 0);
   VASHISTA_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, ErrorKind::io,
                  "{}: plotting script failed (exit status {})", path.string(), WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  std::cout << "figures written to " << figure_dir << "\n";
 }
 
 }  // namespace vashista

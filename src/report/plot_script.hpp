@@ -7,8 +7,10 @@
 
 namespace vashista {
 
-/// Throws Error(io) when python3 or the script is missing or the script fails.
-void run_plot_script(const std::string& script, const std::vector<std::string>& arguments);
+/// Draws the figures into `figure_dir` with plots/<script>: flushes std::cout first (the script writes to the
+/// same terminal), then prints "figures written to <figure_dir>". Throws Error(io) when python3 or the
+/// script is missing or the script fails.
+void draw_figures(const std::string& script, const std::vector<std::string>& arguments, const std::string& figure_dir);
 
 /// Prepares `option DIR` (e.g. "--plot") for figures drawn from a run's CSV and JSON, which the script reads
 /// back from their files: Error(usage) when either names a stream (device, FIFO, socket) or DIR exists and is
