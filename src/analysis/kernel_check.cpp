@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/log_sum_exp.hpp"
+#include "sparse/cuda_layout.hpp"
 #include "solvers/softmax_model.hpp"
 
 #include <algorithm>
@@ -9,10 +10,62 @@
 
 namespace vashista {
 
-double kernel_output_tolerance(std::string_view compute_dtype) {
-  // float64 reference: accumulation error ~ n * 2^-53; float32: ~ n * 2^-24 with 16-bit inputs
-  // already exact in the trace. A generous multiple of the unit roundoff covers the sums.
-  return compute_dtype == "float64" ? 1e-12 : 1e-5;
+void apply_cuda_evaluation(Index d, Index selected_pages, int page_size, SoftmaxRoundingModel& model) {
+  // src/cuda/sparse_attention.cu (layout constants: sparse/cuda_layout.hpp). Logits: each of d / kVec lanes sums
+  // kVec products of its query slice (x += q k, fused or not: at most kVec + 1 roundings of a product), then a
+  // butterfly of log2(d / kVec) shuffle additions; before that the query was converted to float (1) and scaled
+  // by fl(fl(tau) / fl(eps)) (4).
+  const Index lanes = d / cuda::kVec;
+  Index levels = 0;
+  while ((Index{1} << levels) < lanes) ++levels;
+  model.score_roundings = cuda::kVec + 1 + levels + 5;
+  // Attention: a split holds pages_per_split pages; a lane group of the block's threads / lanes groups takes
+  // every groups-th token of the split, so it sees at most c = ceil(split tokens / groups) tokens. A token's
+  // weight: its own exponential, at most c - 1 rescalings in its group, the block merge, the combine of the
+  // splits. A term of the sums: product and add (2), at most c - 1 rescale-and-add steps (2 each), the block
+  // merge (a product and up to groups - 1 additions), the combine (a product and up to splits - 1 additions).
+  const Index groups = cuda::kAttentionThreads / lanes;
+  const Index split_pages = cuda::pages_per_split_for(page_size);
+  const Index split_tokens = split_pages * page_size;
+  const Index per_group = (split_tokens + groups - 1) / groups;
+  const Index splits = (selected_pages + split_pages - 1) / split_pages;
+  model.exponentials = per_group + 2;
+  model.sum_roundings = 2 * per_group + groups + splits + 2;
+}
+
+SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, const Stream& stream, Index visible,
+                                           Index selected_pages) {
+  const std::string& dtype = kernel.compute_dtype;
+  const size_t slash = dtype.find('/');
+  const std::string arithmetic = slash == std::string::npos ? dtype : dtype.substr(slash + 1);
+  const std::string cache = slash == std::string::npos ? std::string() : dtype.substr(0, slash);
+  SoftmaxRoundingModel model;
+  // Unknown arithmetic: the loosest of the four (bfloat16).
+  StorageDtype arithmetic_dtype = StorageDtype::bfloat16;
+  for (StorageDtype d : {StorageDtype::float64, StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
+    if (arithmetic == to_string(d)) arithmetic_dtype = d;
+  }
+  model.unit_roundoff = unit_roundoff(arithmetic_dtype);
+  model.smallest_subnormal = 2.0 * subnormal_rounding(arithmetic_dtype);
+  if (arithmetic_dtype == StorageDtype::float64) model.smallest_subnormal = 0x1p-1074;
+  model.score_roundings = score_roundings_any_order(stream.dim());
+  // The evaluations this project's kernels use; any other kernel is judged under both normalisations and any
+  // summation order.
+  if (kernel.device == "cpu-reference" && dtype == "float64") {
+    model.normalisation = SoftmaxNormalisation::by_log_sum_exp;
+  } else if (kernel.name == "vashista-sparse" && !cache.empty() && arithmetic_dtype == StorageDtype::float32) {
+    model.normalisation = SoftmaxNormalisation::by_sum;
+    if (stream.dim() == 64 || stream.dim() == 128) apply_cuda_evaluation(stream.dim(), selected_pages, kernel.page_size, model);
+  }
+  // A cache dtype that cannot hold the trace's keys and values exactly rounds them: allow that rounding.
+  for (StorageDtype d : {StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
+    if (cache != to_string(d)) continue;
+    auto exact = [d](double x) { return quantize(x, d) == x; };
+    const bool representable = stream.keys.topRows(visible).unaryExpr(exact).all() &&
+                               stream.values.topRows(visible).unaryExpr(exact).all();
+    if (!representable) model.input_unit = unit_roundoff(d);
+  }
+  return model;
 }
 
 std::vector<Index> candidate_tokens(const std::vector<int32_t>& selected_pages, Index page_size, Index visible) {
@@ -65,13 +118,22 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
   // The output check needs the values and the kernel's output (optional in the trace: a kernel group
   // without it, next to values, was read out of bounds here).
   if (stream.has_values() && e < static_cast<Index>(kernel.output.size())) {
-    // Dense output o = sum_i p_i v_i at temperature eps over the visible keys, in double.
-    Vector logits = scores / eps;
-    const double lse = log_sum_exp(std::span<const double>(logits.data(), static_cast<size_t>(logits.size())));
-    Vector weights = (logits.array() - lse).exp();
-    Vector dense = stream.values.topRows(n).transpose() * weights;
+    // docs/kernel.md "How certify judges an output": o_dense and o_S in double with their rounding bounds
+    // (bounds/softmax_rounding.hpp): the kernel's arithmetic over S, this check's own over all n keys.
+    const Vector logits = scores / eps;
+    const Vector abs_logits =
+        stream.scale * (stream.keys.topRows(n).cwiseAbs() * stream.queries.row(j).transpose().cwiseAbs()) / eps;
+    SoftmaxRoundingModel own;
+    own.unit_roundoff = 0x1p-53;
+    own.smallest_subnormal = 0x1p-1074;
+    own.score_roundings = score_roundings_any_order(stream.dim());
+    own.normalisation = SoftmaxNormalisation::by_sum;
+    const SoftmaxRoundingBound dense = softmax_rounding_bound(logits, abs_logits, stream.values.topRows(n), own);
+    const SoftmaxRoundingBound on_face =
+        softmax_rounding_bound(logits(r.face), abs_logits(r.face), stream.values(r.face, Eigen::all),
+                               kernel_rounding_model(kernel, stream, n, static_cast<Index>(kernel.selected_pages[static_cast<size_t>(e)][static_cast<size_t>(j)].size())));
     Vector kernel_out = kernel.output[static_cast<size_t>(e)].row(j).transpose();
-    r.output_error = (kernel_out - dense).norm();
+    r.output_error = (kernel_out - dense.output).norm();
     // Output-error bound of docs/kernel.md: tail_bound * (max_{i outside S} ||v_i|| + ||o_S||).
     double max_value_outside = 0.0;
     std::vector<char> inside(static_cast<size_t>(n), 0);
@@ -80,14 +142,14 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
       if (!inside[static_cast<size_t>(i)]) max_value_outside = std::max(max_value_outside, stream.values.row(i).norm());
     }
     r.output_error_bound = bound * (max_value_outside + kernel_out.norm());
-    // Rounding: the kernel's arithmetic (compute dtype), plus the storage of its output in the trace (float32
-    // outputs of a double-precision kernel differ from it by up to 2^-24 per entry, relative:
-    // |stored_k - o_k| <= u |o_k| + tiny, so ||stored - o|| <= u ||stored|| / (1 - u) + sqrt(d_v) tiny).
+    // Rounding: the kernel's arithmetic on S (||o_S|| <= ||o|| + that bound, hence the tail term's share), this
+    // check's own dense output, and the storage of the kernel's output in the trace (|stored_k - o_k| <= u |o_k|
+    // + tiny, so ||stored - o|| <= u ||stored|| / (1 - u) + sqrt(d_v) tiny).
     const double u = unit_roundoff(kernel.output_storage);
     const double storage = u * kernel_out.norm() / (1.0 - u) +
                            std::sqrt(static_cast<double>(kernel_out.size())) * subnormal_rounding(kernel.output_storage);
-    const double arithmetic = kernel_output_tolerance(kernel.compute_dtype) * std::max(1.0, dense.norm()) + storage;
-    r.output_within_bound = r.output_error <= r.output_error_bound + arithmetic;
+    r.output_rounding = on_face.bound * (1.0 + bound) + dense.bound + storage;
+    r.output_within_bound = r.output_error <= r.output_error_bound + r.output_rounding;
     if (!*r.output_within_bound) {
       r.note += (r.note.empty() ? "" : "; ") + std::string("output error exceeds the kernel's output-error bound");
     }

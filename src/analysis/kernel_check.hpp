@@ -1,13 +1,13 @@
 #pragma once
 // Judging a kernel's outputs against the exact dense computation in double (docs/kernel.md):
 //   soundness: exact m_out outside the candidate set S <= the kernel's tail_bound,
-//   output:    ||o_kernel - o_dense|| <= tail_bound (max_{unselected} ||v|| + ||o_S||) + arithmetic
-//              tolerance of the kernel's compute dtype + the rounding of the dtype its output was
-//              stored in (the bound covers truncation, not rounding).
+//   output:    ||o_kernel - o_dense|| <= tail_bound (max_{unselected} ||v|| + ||o_S||) + the rounding of the
+//              kernel's arithmetic on S, of this check's dense output and of the dtype the kernel's output was
+//              stored in (the kernel's bound covers truncation, not rounding; bounds/softmax_rounding.hpp).
 #include "analysis/query_record.hpp"
+#include "bounds/softmax_rounding.hpp"
 #include "trace/trace.hpp"
 
-#include <string_view>
 #include <vector>
 
 namespace vashista {
@@ -16,9 +16,17 @@ namespace vashista {
 /// as float32: relative rounding of one float32 value is <= 2^-24, i.e. ln(1 + 2^-24) ~ 6e-8.
 constexpr double kFloat32LogSlack = 1.2e-7;
 
-/// Relative arithmetic tolerance of a kernel's output for its compute dtype ("float64",
-/// "float32", anything else is treated as float32 accumulation of 16-bit inputs).
-double kernel_output_tolerance(std::string_view compute_dtype);
+/// The CUDA kernel's evaluation order in `model`: roundings of a logit's products, exponentials per token and
+/// roundings per term of its sums, for head dimension d (64 or 128), `selected_pages` pages of size page_size.
+void apply_cuda_evaluation(Index d, Index selected_pages, int page_size, SoftmaxRoundingModel& model);
+
+/// The rounding model of a kernel's output (docs/kernel.md "How certify judges an output") from its
+/// compute_dtype "[cache dtype/]arithmetic dtype": the arithmetic's unit roundoff (an unknown one: bfloat16's),
+/// the normalisation of this project's kernels (CPU reference: log-sum-exp; CUDA: sum; others: either), and the
+/// cache's rounding of the stream's first `visible` keys and values where they are not exactly representable;
+/// for this project's CUDA kernel, its evaluation order over `selected_pages` pages (apply_cuda_evaluation).
+SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, const Stream& stream, Index visible,
+                                           Index selected_pages);
 
 /// Candidate token indices (sorted) of the selected pages for a query that sees `visible` keys.
 std::vector<Index> candidate_tokens(const std::vector<int32_t>& selected_pages, Index page_size, Index visible);

@@ -41,7 +41,8 @@ struct QueryRecord {
   // Kernel details.
   double output_error = kNaN;         // ||o_kernel - o_dense|| in double
   double output_error_bound = kNaN;   // kernel.md output-error bound
-  std::optional<bool> output_within_bound;  // output_error <= bound + arithmetic tolerance
+  double output_rounding = kNaN;      // rounding allowance: kernel arithmetic, dense reference, output storage
+  std::optional<bool> output_within_bound;  // output_error <= output_error_bound + output_rounding
   std::string note;                   // why a comparison was not made, or what a violation was
 };
 

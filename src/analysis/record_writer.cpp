@@ -26,7 +26,7 @@ RecordCsvWriter::RecordCsvWriter(std::ostream& out)
                  "log10_tail_measured", "log10_tail_bound", "bound", "bound_holds", "safe", "eps_star", "k_eff",
                  "face", "eps_hull", "eps0", "log10_tail_h1", "log10_tail_h2", "log10_tightness", "rho",
                  "rho_over_eps", "xprime_norm", "duality_gap", "fw_gap", "hull_certificate", "face_exact", "output_error", "output_error_bound",
-                 "output_within_bound", "note"}) {}
+                 "output_rounding", "output_within_bound", "note"}) {}
 
 void RecordCsvWriter::write(const QueryRecord& r) {
   // tightness = bound / measured, reported as log10 (>= 0 when the bound holds).
@@ -64,6 +64,7 @@ void RecordCsvWriter::write(const QueryRecord& r) {
       .cell(r.face_exact)
       .cell(r.output_error)
       .cell(r.output_error_bound)
+      .cell(r.output_rounding)
       .cell(r.output_within_bound)
       .cell(r.note);
   csv_.end_row();

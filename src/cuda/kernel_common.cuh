@@ -2,6 +2,7 @@
 // Shared pieces of the Vashista Sparse Attention CUDA kernels: named constants, dtype traits,
 // 16-byte vector loads, the order-preserving float key, CUDA error checks. Only .cu files include this.
 #include "sparse/cuda_api.hpp"
+#include "sparse/cuda_layout.hpp"
 
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -14,8 +15,6 @@ namespace vashista::cuda {
 
 /// fp32 unit roundoff u = 2^-24. Every fp32 sum below carries an explicit bound in units of u.
 constexpr float kUnitRoundoff = 5.9604644775390625e-08f;
-/// Elements per 16-byte vector load of a 2-byte dtype: every lane handles kVec consecutive dimensions.
-constexpr int kVec = 8;
 /// Threads of the chunk routing kernel: one block routes `chunk` units (pages or super-pages) of one group and
 /// keeps its local top-K candidates; chunk is a power of two in [kMinChunk, max_chunk(G)] chosen per launch.
 constexpr int kRouteThreads = 256;
@@ -25,17 +24,14 @@ constexpr int kTargetRouteBlocks = 512;
 __host__ __device__ constexpr int max_chunk(int g) { return g >= 8 ? 512 : 1024; }
 /// Threads of the final selection kernel (one block per (sequence, KV head)).
 constexpr int kFinalThreads = 1024;
-/// Threads of the attention kernel (one block per (split, sequence, KV head)).
-constexpr int kAttentionThreads = 128;
-/// Tokens attended by one split (flash-decoding); pages per split = max(1, kTokensPerSplit / B).
-constexpr int kTokensPerSplit = 64;
+// kVec, kAttentionThreads, kTokensPerSplit: sparse/cuda_layout.hpp.
 /// ||v|| is computed in fp32 and multiplied by this factor (> 1 + (d + 2) u for d <= 8192) so that the
 /// stored vmax_norm is an upper bound of the exact norm.
 constexpr float kNormRoundUp = 1.0f + 1.0f / 1024.0f;
 /// Output error bound rounding-up factor (covers the fp32 product and sum of three terms).
 constexpr float kErrorBoundRoundUp = 1.0f + 1.0f / 4096.0f;
 
-__host__ __device__ inline int pages_per_split(int page_size) { return page_size >= kTokensPerSplit ? 1 : kTokensPerSplit / page_size; }
+__host__ __device__ inline int pages_per_split(int page_size) { return pages_per_split_for(page_size); }
 
 template <typename T> struct DtypeTraits;
 template <> struct DtypeTraits<__nv_bfloat16> {

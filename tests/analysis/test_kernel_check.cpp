@@ -3,6 +3,7 @@
 // same output off by 1e-5 relative does not.
 #include "analysis/kernel_check.hpp"
 #include "core/log_sum_exp.hpp"
+#include "support/float32_attention.hpp"
 
 #include <doctest/doctest.h>
 
@@ -58,6 +59,64 @@ TEST_CASE("kernel output check: storage rounding allowed, larger errors not") {
   CHECK_FALSE(*off32.output_within_bound);
   const QueryRecord off64 = check_kernel_query(stream_with_exact_output(StorageDtype::float64, 1e-10), 0, 0, 1e-3);
   CHECK_FALSE(*off64.output_within_bound);
+}
+
+TEST_CASE("kernel output check: a float32 kernel's rounding at small eps is allowed, a wrong output is not") {
+  // The CUDA kernel's evaluation (float32, bfloat16 cache) at eps 0.003 to 3, every page selected: session 18 saw
+  // such outputs fail the fixed 1e-5 ||o|| tolerance this check used before; the rounding model allows them.
+  const Index n = 256, d = 128;
+  std::mt19937 gen(11);
+  std::normal_distribution<double> normal;
+  Stream s;
+  s.name = "small_eps";
+  s.scale = 1.0 / std::sqrt(static_cast<double>(d));
+  s.keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return quantize(2.0 * normal(gen), StorageDtype::bfloat16); });
+  s.values = Matrix::NullaryExpr(n, d, [&](Index, Index) { return quantize(normal(gen), StorageDtype::bfloat16); });
+  s.queries = Matrix::NullaryExpr(1, d, [&](Index, Index) { return quantize(normal(gen), StorageDtype::float32); });
+  KernelOutputs k;
+  k.name = "vashista-sparse";
+  k.device = "NVIDIA H200";
+  k.compute_dtype = "bfloat16/float32";
+  k.page_size = 16;
+  k.eps = {0.01};
+  std::vector<int32_t> all_pages(n / 16);
+  for (int32_t p = 0; p < n / 16; ++p) all_pages[static_cast<size_t>(p)] = p;
+  k.selected_pages = {{all_pages}};
+  k.lse = Matrix::Zero(1, 1);
+  k.tail_bound = Matrix::Zero(1, 1);
+  k.output_storage = StorageDtype::float32;
+  // Within the allowance at every temperature (the kernel's logit rounding grows like 1/eps).
+  for (double eps : {0.003, 0.03, 0.3, 3.0, 0.01}) {
+    s.kernel = k;
+    s.kernel->eps = {eps};
+    s.kernel->output = {test::float32_flash_decoding(s.keys, s.values, s.queries.row(0).transpose(), s.scale, eps, 8, 64)
+                            .transpose().cast<float>().cast<double>()};
+    const QueryRecord good = check_kernel_query(s, 0, 0, 1e-3);
+    INFO("eps ", eps, " error ", good.output_error, " rounding allowance ", good.output_rounding);
+    CHECK(good.output_error > 0.0);
+    CHECK(*good.output_within_bound);
+    CHECK(good.output_rounding < 1e-3 * s.kernel->output[0].norm());
+  }
+  const Vector o = s.kernel->output[0].row(0).transpose();  // eps = 0.01
+  // Off by 0.2 % of its norm in one coordinate (twice the largest allowance above), or with the largest-weight token's value left out: violations.
+  Stream off = s;
+  off.kernel->output[0](0, 0) += 2e-3 * o.norm();
+  CHECK_FALSE(*check_kernel_query(off, 0, 0, 1e-3).output_within_bound);
+  Stream dropped = s;
+  const Vector logits = s.keys * s.queries.row(0).transpose();
+  Index top = 0;
+  logits.maxCoeff(&top);
+  dropped.values.row(top).setZero();
+  dropped.kernel->output[0] =
+      test::float32_flash_decoding(s.keys, dropped.values, s.queries.row(0).transpose(), s.scale, 0.01, 8, 64)
+          .transpose().cast<float>().cast<double>();
+  dropped.values = s.values;
+  CHECK_FALSE(*check_kernel_query(dropped, 0, 0, 1e-3).output_within_bound);
+  // The same keys and values not representable in the cache dtype: the cache's rounding is allowed for.
+  Stream unrounded = s;
+  unrounded.keys.array() += 1e-4;
+  CHECK(kernel_rounding_model(*unrounded.kernel, unrounded, n, n / 16).input_unit == 0x1p-8);
+  CHECK(kernel_rounding_model(*s.kernel, s, n, n / 16).input_unit == 0.0);
 }
 
 TEST_CASE("kernel output check: a kernel group without its optional output is judged on the tail only") {
