@@ -53,6 +53,12 @@ void setup_kernel(CLI::App& app, RunFunction& run) {
                  "{:.2f} s; wrote {}\n",
                  s.streams, s.queries, opts->run.eps.size(), s.device_name, s.mean_candidates, s.max_tail_bound,
                  s.seconds, opts->out);
+      if (!s.rounded_streams.empty()) {
+        fmt::print("note: the keys or values of {} stream(s) (first: {}) are not exactly representable in {}: the CUDA "
+                   "kernel attended to their rounded values, its certificates are for those, and certify allows for the "
+                   "rounding (docs/kernel.md)\n",
+                   s.rounded_streams.size(), s.rounded_streams.front(), opts->run.cuda_dtype);
+      }
       return 0;
     };
   });

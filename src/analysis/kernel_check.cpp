@@ -60,10 +60,9 @@ SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, const St
   // A cache dtype that cannot hold the trace's keys and values exactly rounds them: allow that rounding.
   for (StorageDtype d : {StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
     if (cache != to_string(d)) continue;
-    auto exact = [d](double x) { return quantize(x, d) == x; };
-    const bool representable = stream.keys.topRows(visible).unaryExpr(exact).all() &&
-                               stream.values.topRows(visible).unaryExpr(exact).all();
-    if (!representable) model.input_unit = unit_roundoff(d);
+    if (!exactly_representable(stream.keys.topRows(visible), d) || !exactly_representable(stream.values.topRows(visible), d)) {
+      model.input_unit = unit_roundoff(d);
+    }
   }
   return model;
 }

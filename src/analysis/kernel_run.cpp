@@ -5,6 +5,7 @@
 #include "core/progress.hpp"
 #include "core/thread_count.hpp"
 #include "sparse/trace_kernel.hpp"
+#include "trace/storage_dtype.hpp"
 #include "trace/trace_reader.hpp"
 #include "trace/trace_writer.hpp"
 
@@ -49,6 +50,12 @@ KernelRunSummary run_kernel_on_trace(const std::string& input, const std::string
                           ? run_sparse_reference(stream, options.params, options.eps)
                           : run_sparse_cuda_on_stream(stream, options.params, options.eps, options.cuda_dtype);
     summary.device_name = k.device;
+    if (options.device == KernelDevice::cuda) {
+      const StorageDtype cache = parse_storage_dtype(options.cuda_dtype);
+      if (!exactly_representable(stream.keys, cache) || (stream.has_values() && !exactly_representable(stream.values, cache))) {
+        summary.rounded_streams.push_back(name);
+      }
+    }
     for (size_t e = 0; e < k.eps.size(); ++e) {
       for (Index j = 0; j < stream.num_queries(); ++j) {
         summary.max_tail_bound = std::max(summary.max_tail_bound, k.tail_bound(static_cast<Index>(e), j));

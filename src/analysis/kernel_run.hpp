@@ -30,6 +30,9 @@ struct KernelRunSummary {
   double mean_candidates = 0;
   std::string device_name;
   double seconds = 0;
+  /// Streams whose keys or values the CUDA kernel's cache dtype could not hold exactly (it attended to their
+  /// rounded values; certify allows for that rounding: docs/kernel.md).
+  std::vector<std::string> rounded_streams;
 };
 
 KernelRunSummary run_kernel_on_trace(const std::string& input, const std::string& output, const KernelRunOptions& options);

@@ -3,6 +3,7 @@
 // h5py's 16-bit float type) and bfloat16 (stored as uint16 with dataset attribute dtype="bfloat16").
 // Every value is converted to double on read; quantize() gives the double a value becomes after a
 // write/read round trip, so in-memory data can be made identical to what a file will hold.
+#include "core/conventions.hpp"
 #include "core/error.hpp"
 #include "trace/small_float.hpp"
 
@@ -65,6 +66,12 @@ inline double quantize(double value, StorageDtype dtype) {
     case StorageDtype::bfloat16: return bfloat16_to_double(double_to_bfloat16(value));
   }
   return value;
+}
+
+/// True when every entry of m survives storage in `dtype` unchanged.
+template <typename Derived>
+bool exactly_representable(const Eigen::DenseBase<Derived>& m, StorageDtype dtype) {
+  return m.unaryExpr([dtype](double x) { return quantize(x, dtype) == x; }).all();
 }
 
 }  // namespace vashista

@@ -87,3 +87,14 @@ TEST_CASE("quantize and parse_storage_dtype") {
   CHECK(parse_storage_dtype("bf16") == StorageDtype::bfloat16);
   CHECK_THROWS_AS(parse_storage_dtype("int8"), Error);
 }
+
+TEST_CASE("exactly_representable: every entry must survive the dtype") {
+  Matrix m(2, 2);
+  m << 1.0, -0.5, 0x1p-130, 3.0;  // 2^-130 is a bfloat16 subnormal, 0 in float16
+  CHECK(exactly_representable(m, StorageDtype::bfloat16));
+  CHECK(exactly_representable(m, StorageDtype::float32));
+  CHECK_FALSE(exactly_representable(m, StorageDtype::float16));
+  m(1, 1) = 1.0 + 0x1p-8;  // needs 9 significand bits: float16 and float32 hold it, bfloat16 does not
+  CHECK_FALSE(exactly_representable(m, StorageDtype::bfloat16));
+  CHECK(exactly_representable(m.col(1), StorageDtype::float16));
+}
