@@ -16,9 +16,10 @@ For every query of every stream in CERTS (docs/certificates.md), from the trace'
             outside F lies in [delta_lo, delta_hi], and every face key's hi end lambda_i + error_i is below
             delta_lo (the face is separated).
   proof     for a `certified` query, independently of the certificate's error bars: from the weights alone,
-            a lower bound on min_{i not in F} lambda_i(x*) by the Frank-Wolfe route (independent_delta_bound);
-            when it is positive the face and a gap are proven by this script alone (counted per stream); a
-            bound above the certified delta_hi is a failure.
+            a lower bound on min_{i not in F} lambda_i(x*) by the Frank-Wolfe route (independent_delta_bound)
+            and by the exact-face route (independent_linear_bound), the larger of the two; when it is positive
+            the face and a gap are proven by this script alone (counted per stream, with the gaps only the
+            exact-face route proves); a bound above the certified delta_hi is a failure.
 Together: x is feasible, its KKT multipliers are non-negative up to their error bars, so x is the projection
 of q onto the hull up to ||x - x*|| <= sqrt(2 fw_gap), and the support gap is at least delta_lo.
 Queries with status unresolved (no certificate claimed) are listed, not checked.
@@ -59,6 +60,26 @@ def read_real(group, name, where):
     return data.astype(np.float64)
 
 
+def weights_point(K, face, w, d):
+    """x_w = sum_F w_j k_j computed here, and rho >= its distance to the exact point sum_F (w_j / sum w) k_j of the
+    hull: the rounding of the sum, and the renormalisation by sum w (eta = |sum w - 1|)."""
+    x_w = w @ K[face]
+    eta = abs(w.sum() - 1.0)
+    rho = 2 * (len(face) + d + 2) * U * float(w @ np.linalg.norm(K[face], axis=1)) + 2 * eta * np.linalg.norm(x_w)
+    return x_w, rho
+
+
+def multiplier_lower_bounds(K, q, x_w, rho, d):
+    """lo_i <= lambda_i(x_h) for the exact hull point x_h within rho of x_w, with this script's rounding own_i;
+    also ||q - x_w|| and ||x_w - k_i||."""
+    r = q - x_w
+    rn = np.linalg.norm(r)
+    lam = (x_w - K) @ r
+    dist = np.linalg.norm(x_w - K, axis=1) * (1 + 4 * U)
+    own = 2 * (d + 2) * U * (np.linalg.norm(x_w) + np.linalg.norm(K, axis=1)) * (np.linalg.norm(q) + np.linalg.norm(x_w))
+    return lam - own - rho * (rn + dist) - rho * rho, rn, dist
+
+
 def independent_delta_bound(K, q, face, w, outside, d):
     """A lower bound on min over keys outside F of lambda_i(x*), from the face weights alone.
 
@@ -69,20 +90,67 @@ def independent_delta_bound(K, q, face, w, outside, d):
     lambda_i(x*) >= lambda_i(x_h) - e (||q - x_h|| + ||x_h - k_i||) - e^2 (expand <x* - k_i, q - x*>).
     Positive: every key outside F is proven outside the active face, with support gap >= the bound.
     """
-    m = len(face)
-    x_w = w @ K[face]
-    kn = np.linalg.norm(K, axis=1)
-    eta = abs(w.sum() - 1.0)
-    rho = 2 * (m + d + 2) * U * float(w @ kn[face]) + 2 * eta * np.linalg.norm(x_w)
-    r = q - x_w
-    rn = np.linalg.norm(r)
-    lam = (x_w - K) @ r
-    dist = np.linalg.norm(x_w - K, axis=1)
-    own = 2 * (d + 2) * U * (np.linalg.norm(x_w) + kn) * (np.linalg.norm(q) + np.linalg.norm(x_w))
-    lo = lam - own - rho * (rn + dist) - rho * rho
+    x_w, rho = weights_point(K, face, w, d)
+    lo, rn, dist = multiplier_lower_bounds(K, q, x_w, rho, d)
     g = max(0.0, float(np.max(-lo)))
     e = np.sqrt(2 * g) * (1 + 4 * U)
     star = lo - e * (rn + rho + dist + rho) - e * e
+    return float(np.min(star[outside]))
+
+
+def independent_linear_bound(K, q, face, w, outside, d):
+    """The exact-face route (docs/theory.md, "Linear certificate"), from the face weights alone; None where it
+    does not apply (the face's difference vectors not proven independent, or a barycentric coordinate of the
+    projection onto the face's affine hull not proven positive).
+
+    With base b (the largest weight), D = [k_s - k_b] and G = D^T D, the projection x_A of q onto aff(F) is
+    x_h + D beta with G beta = D^T (q - x_h) =: g, so ||x_A - x_h||^2 = g^T G^-1 g <= ||G^-1|| ||g||^2 =: eta^2.
+    ||G^-1|| <= ||R|| / (1 - theta) for an approximate inverse R with theta >= ||I - R G|| < 1/2, the rounding of
+    G, of R G and of the differences included. x_A has barycentric coordinates w_s / sum w + beta_s (s != b) and
+    w_b / sum w - sum_s beta_s, with |beta_s| <= ||beta|| <= ||G^-1|| ||g||; when all are positive, x_A lies in
+    the relative interior of conv(F), and since x_A - x_h lies in span(D), orthogonal to q - x_A,
+    lambda_i(x_A) = lambda_i(x_h) - <x_h - k_i, x_A - x_h> >= lo_i - eta ||x_h - k_i||. If that is positive for
+    every key outside F, x_A satisfies the KKT conditions: x* = x_A, F is exactly the face, and the bound is a
+    lower bound on the support gap. Its bars are linear in the rounding, so it proves gaps the Frank-Wolfe route
+    (bars ~ the square root of the rounding) cannot.
+    """
+    x_w, rho = weights_point(K, face, w, d)
+    lo, rn, dist = multiplier_lower_bounds(K, q, x_w, rho, d)
+    m = len(face)
+    sum_w = float(w.sum())
+    w_hat_low = w / (sum_w * (1 + 2 * m * U))  # <= w_j / (exact sum w)
+    if m == 1:
+        return float(np.min(lo[outside]))  # x_h = k_b is the projection onto aff(F) = {k_b}: eta = 0
+    b = int(np.argmax(w))
+    others = [s for s in range(m) if s != b]
+    D = (K[face[others]] - K[face[b]]).T  # d x (m - 1); entries within u of the exact differences
+    Dn = np.linalg.norm(D)  # Frobenius
+    Gc = D.T @ D
+    # |Gc - G_exact| <= ((d + 2) u + small) |D|^T |D| elementwise, so in norm <= 2 (d + 3) u ||D||_F^2.
+    e_G = 2 * (d + 3) * U * Dn * Dn
+    try:
+        R = np.linalg.inv(Gc)
+    except np.linalg.LinAlgError:
+        return None
+    if not np.all(np.isfinite(R)):
+        return None
+    Rn = np.linalg.norm(R) * (1 + 2 * m * U)
+    residual = np.eye(m - 1) - R @ Gc
+    theta = (np.linalg.norm(residual) * (1 + 2 * m * U) + 2 * (m + 2) * U * Rn * np.linalg.norm(Gc) * (1 + 2 * m * U)
+             + Rn * e_G)
+    if not theta < 0.5:
+        return None
+    g_inv = Rn / (1 - theta) * (1 + 4 * U)
+    r = q - x_w
+    g = D.T @ r
+    # |g - D_exact^T (q - x_h)|: the rounding of D^T r and of D, and x_w's distance rho to x_h.
+    g_err = 2 * (d + 3) * U * Dn * (np.linalg.norm(r) + rho) * (1 + 2 * U) + Dn * (1 + 2 * U) * rho
+    g_norm = (np.linalg.norm(g) * (1 + 2 * m * U) + g_err) * (1 + 2 * U)
+    beta = g_inv * g_norm * (1 + 4 * U)
+    eta = np.sqrt(g_inv) * g_norm * (1 + 4 * U)
+    if not (np.min(w_hat_low[others]) > beta and w_hat_low[b] > np.sqrt(m - 1) * beta * (1 + 4 * U)):
+        return None
+    star = lo - eta * (dist + rho)
     return float(np.min(star[outside]))
 
 
@@ -98,7 +166,8 @@ def check_stream(name, trace_group, cert_group, where, status_names):
         fail_input(f"{where}: certificate shapes x {c['x'].shape}, lambda {c['lambda'].shape} do not match the "
                    f"trace's {m} queries of {n} keys in {d} dimensions")
     failures = []
-    counts = {"checked": 0, "unresolved": 0, "certified": 0, "proven": 0, "min_ratio": float("inf")}
+    counts = {"checked": 0, "unresolved": 0, "certified": 0, "proven": 0, "proven_fw": 0, "proven_linear": 0,
+              "min_ratio": float("inf")}
 
     def bad(j, check, message):
         failures.append({"stream": name, "query": int(j), "check": check, "message": message})
@@ -174,11 +243,14 @@ def check_stream(name, trace_group, cert_group, where, status_names):
                            "the face is not separated")
         # proof: an independent lower bound on min_{i not in F} lambda_i(x*), from the weights alone (the
         # Frank-Wolfe route of docs/theory.md; it uses none of the certificate's error bars).
-        bound = independent_delta_bound(K, q, face, w, outside, d)
+        fw_bound = independent_delta_bound(K, q, face, w, outside, d)
+        linear_bound = independent_linear_bound(K, q, face, w, outside, d)
+        bound = fw_bound if linear_bound is None else max(fw_bound, linear_bound)
         counts["certified"] += 1
         if bound > 0:
             counts["proven"] += 1
             counts["min_ratio"] = min(counts["min_ratio"], bound / delta_lo)
+            counts["proven_linear" if fw_bound <= 0 else "proven_fw"] += 1
         if bound > delta_hi:
             bad(j, "proof", f"the independent lower bound {bound:.6e} on Delta exceeds the certified delta_hi "
                             f"{delta_hi:.6e}: the certificate's interval is wrong")
@@ -221,7 +293,8 @@ def main(argv):
         for s in summary:
             ratio = f"{s['min_ratio']:.3g}" if s["min_ratio"] is not None else "-"
             print(f"{s['stream']}: {s['checked']} queries checked, {s['failed']} failed; {s['proven']} of "
-                  f"{s['certified']} certified gaps also proven by the weights alone (min bound / delta_lo {ratio})"
+                  f"{s['certified']} certified gaps also proven by the weights alone ({s['proven_linear']} by the "
+                  f"exact-face route only; min bound / delta_lo {ratio})"
                   + (f"; {s['unresolved']} unresolved (not certified, not checked)" if s["unresolved"] else ""))
         for f in all_failures:
             print(f"FAILED {f['stream']} query {f['query']} [{f['check']}]: {f['message']}")

@@ -50,8 +50,8 @@ with h5py.File('${WORK_DIR}/inside.h5', 'w') as f:
 ")
 certify_and_verify(${WORK_DIR}/inside.h5 ${WORK_DIR}/inside_certs.h5 5)
 
-# A gap of 1e-12 (a key 1e-12 off the face's segment): vashista's linear certificate proves it, the checker's
-# Frank-Wolfe route cannot (its bars are ~ the square root of the rounding): verified, not proven, not failed.
+# A gap of 1e-12 (a key 1e-12 off the face's segment): vashista's linear certificate proves it; the checker's
+# Frank-Wolfe route cannot (its bars are ~ the square root of the rounding), its exact-face route does.
 run_ok(${python} -c "
 import h5py, numpy as np
 with h5py.File('${WORK_DIR}/tiny_gap.h5', 'w') as f:
@@ -63,9 +63,27 @@ with h5py.File('${WORK_DIR}/tiny_gap.h5', 'w') as f:
     s['queries'] = np.array([[0.5, -1.0], [0.3, -7.0]])
 ")
 certify_and_verify(${WORK_DIR}/tiny_gap.h5 ${WORK_DIR}/tiny_gap_certs.h5 2)
-if(NOT last_out MATCHES "0 of 2 certified gaps also proven")
-  message(FATAL_ERROR "tiny gap: expected the Frank-Wolfe route not to prove it: ${last_out}")
+if(NOT last_out MATCHES "2 of 2 certified gaps also proven by the weights alone \\(2 by the exact-face route only")
+  message(FATAL_ERROR "tiny gap: expected the exact-face route, and only it, to prove both gaps: ${last_out}")
 endif()
+
+# The exact-face route must not prove a wrong face at the same scale: key 2 sits 1e-12 below the segment
+# {0, 1}, towards q, so the true face is {2}; claiming {0, 1} with weights (1/2, 1/2) leaves lambda_2 = -1e-12.
+# The right face {0, 1} with key 2 1e-12 above (away from q) is proven, with a bound within 1 % of 1e-12.
+run_ok(${python} -c "
+import sys
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, '${SOURCE_DIR}/experiments/certificates')
+import numpy as np
+from verify_certificates import independent_linear_bound
+q, face, w = np.array([0.5, -1.0]), np.array([0, 1]), np.array([0.5, 0.5])
+outside = np.array([False, False, True])
+wrong = independent_linear_bound(np.array([[0, 0], [1, 0], [0.5, -1e-12]]), q, face, w, outside, 2)
+assert wrong is None or wrong <= 0, wrong
+right = independent_linear_bound(np.array([[0, 0], [1, 0], [0.5, 1e-12]]), q, face, w, outside, 2)
+assert right is not None and 0.99e-12 <= right <= 1e-12 * (1 + 1e-9), right
+print('exact-face route: wrong face not proven (%s), right face proven (%.6e)' % (wrong, right))
+")
 
 # Corrupted copies: each must fail.
 foreach(kind weights lambda x delta_lo face forged)
