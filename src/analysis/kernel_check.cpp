@@ -2,8 +2,8 @@
 
 #include "core/error.hpp"
 #include "core/log_sum_exp.hpp"
-#include "sparse/cuda_layout.hpp"
 #include "solvers/softmax_model.hpp"
+#include "sparse/cuda_layout.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -128,9 +128,14 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     own.score_roundings = score_roundings_any_order(stream.dim());
     own.normalisation = SoftmaxNormalisation::by_sum;
     const SoftmaxRoundingBound dense = softmax_rounding_bound(logits, abs_logits, stream.values.topRows(n), own);
-    const SoftmaxRoundingBound on_face =
-        softmax_rounding_bound(logits(r.face), abs_logits(r.face), stream.values(r.face, Eigen::all),
-                               kernel_rounding_model(kernel, stream, n, static_cast<Index>(kernel.selected_pages[static_cast<size_t>(e)][static_cast<size_t>(j)].size())));
+    // No candidate token (selected pages beyond a causal prefix): no arithmetic, and tail_bound must then be 1.
+    double face_rounding = 0.0;
+    if (!r.face.empty()) {
+      const auto selected = static_cast<Index>(kernel.selected_pages[static_cast<size_t>(e)][static_cast<size_t>(j)].size());
+      face_rounding = softmax_rounding_bound(logits(r.face), abs_logits(r.face), stream.values(r.face, Eigen::all),
+                                             kernel_rounding_model(kernel, stream, n, selected))
+                          .bound;
+    }
     Vector kernel_out = kernel.output[static_cast<size_t>(e)].row(j).transpose();
     r.output_error = (kernel_out - dense.output).norm();
     // Output-error bound of docs/kernel.md: tail_bound * (max_{i outside S} ||v_i|| + ||o_S||).
@@ -147,7 +152,7 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     const double u = unit_roundoff(kernel.output_storage);
     const double storage = u * kernel_out.norm() / (1.0 - u) +
                            std::sqrt(static_cast<double>(kernel_out.size())) * subnormal_rounding(kernel.output_storage);
-    r.output_rounding = on_face.bound * (1.0 + bound) + dense.bound + storage;
+    r.output_rounding = face_rounding * (1.0 + bound) + dense.bound + storage;
     r.output_within_bound = r.output_error <= r.output_error_bound + r.output_rounding;
     if (!*r.output_within_bound) {
       r.note += (r.note.empty() ? "" : "; ") + std::string("output error exceeds the kernel's output-error bound");

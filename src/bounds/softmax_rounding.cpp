@@ -23,14 +23,17 @@ SoftmaxRoundingBound softmax_rounding_bound(const Vector& logits, const Vector& 
   const double td = static_cast<double>(t);
   const double ln_t = std::log(td);
 
-  // o_T with max-shifted weights divided by their sum (std::exp: glibc's is within 1 ulp).
+  // o_T = (sum_i e^{a_i - M} v_i) / sum_i e^{a_i - M}: an evaluation of this model itself (std::exp: glibc's is
+  // within 1 ulp; one division per entry). w: the weights the bound is evaluated with (its own rounding is of
+  // second order).
   const double a_max = logits.maxCoeff();
   const double a_min = logits.minCoeff();
-  Vector w(t);
-  for (Index i = 0; i < t; ++i) w[i] = std::exp(logits[i] - a_max);
-  w /= w.sum();
+  Vector shifted(t);
+  for (Index i = 0; i < t; ++i) shifted[i] = std::exp(logits[i] - a_max);
+  const double total = shifted.sum();
   SoftmaxRoundingBound result;
-  result.output = values.transpose() * w;
+  result.output = (values.transpose() * shifted) / total;
+  const Vector w = shifted / total;
 
   // (1) logit rounding; eta_i: bound on each token's log-weight perturbation.
   const double gamma_score = gamma(static_cast<double>(model.score_roundings), u);

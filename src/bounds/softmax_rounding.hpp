@@ -56,7 +56,7 @@ struct SoftmaxRoundingModel {
 constexpr Index score_roundings_any_order(Index d) { return d + 6; }
 
 struct SoftmaxRoundingBound {
-  Vector output;       // o_T, computed in double (max-shifted weights, divided by their sum)
+  Vector output;       // o_T, computed in double within this model (max-shifted weights, sum divided by theirs)
   double bound = kNaN;  // R: ||o_computed - o_T|| <= R within the model
 };
 

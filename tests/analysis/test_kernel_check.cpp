@@ -119,6 +119,22 @@ TEST_CASE("kernel output check: a float32 kernel's rounding at small eps is allo
   CHECK(kernel_rounding_model(*s.kernel, s, n, n / 16).input_unit == 0.0);
 }
 
+TEST_CASE("kernel output check: candidates beyond a causal prefix (no token) are judged, not crashed on") {
+  // Query 0 sees 10 of 40 keys; the kernel selected page 4 only (tokens 32..39): no candidate token, so its
+  // tail_bound must be 1, and any output of norm within max ||v_i|| passes the output check.
+  Stream s = stream_with_exact_output(StorageDtype::float32, 0.0);
+  s.query_length = {10};
+  s.kernel->selected_pages = {{{4}}};
+  s.kernel->tail_bound = Matrix::Ones(1, 1);
+  s.kernel->output[0].setZero();
+  const QueryRecord r = check_kernel_query(s, 0, 0, 1e-3);
+  CHECK(r.face_size == 0);
+  CHECK(r.status == "sound");
+  CHECK(*r.output_within_bound);
+  s.kernel->tail_bound = Matrix::Constant(1, 1, 0.5);
+  CHECK(check_kernel_query(s, 0, 0, 1e-3).status == "unsound");
+}
+
 TEST_CASE("kernel output check: a kernel group without its optional output is judged on the tail only") {
   // The trace has values but the kernel stored no output (the dataset is optional): the check read
   // kernel.output[e] out of bounds before.
