@@ -33,12 +33,21 @@ void apply_cuda_evaluation(Index d, Index selected_pages, int page_size, Softmax
   model.sum_roundings = 2 * per_group + groups + splits + 2;
 }
 
-SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, const Stream& stream, Index visible,
-                                           Index selected_pages) {
+namespace {
+
+/// The cache dtype of a compute_dtype "[cache dtype/]arithmetic dtype" ("" when there is none).
+std::string cache_dtype_name(const std::string& compute_dtype) {
+  const size_t slash = compute_dtype.find('/');
+  return slash == std::string::npos ? std::string() : compute_dtype.substr(0, slash);
+}
+
+}  // namespace
+
+SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, Index dim, Index selected_pages,
+                                           double cache_rounding) {
   const std::string& dtype = kernel.compute_dtype;
   const size_t slash = dtype.find('/');
   const std::string arithmetic = slash == std::string::npos ? dtype : dtype.substr(slash + 1);
-  const std::string cache = slash == std::string::npos ? std::string() : dtype.substr(0, slash);
   SoftmaxRoundingModel model;
   // Unknown arithmetic: the loosest of the four (bfloat16).
   StorageDtype arithmetic_dtype = StorageDtype::bfloat16;
@@ -48,23 +57,36 @@ SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, const St
   model.unit_roundoff = unit_roundoff(arithmetic_dtype);
   model.smallest_subnormal = 2.0 * subnormal_rounding(arithmetic_dtype);
   if (arithmetic_dtype == StorageDtype::float64) model.smallest_subnormal = 0x1p-1074;
-  model.score_roundings = score_roundings_any_order(stream.dim());
+  model.score_roundings = score_roundings_any_order(dim);
+  model.input_unit = cache_rounding;
   // The evaluations this project's kernels use; any other kernel is judged under both normalisations and any
   // summation order.
   if (kernel.device == "cpu-reference" && dtype == "float64") {
     model.normalisation = SoftmaxNormalisation::by_log_sum_exp;
-  } else if (kernel.name == "vashista-sparse" && !cache.empty() && arithmetic_dtype == StorageDtype::float32) {
+  } else if (kernel.name == "vashista-sparse" && !cache_dtype_name(dtype).empty() &&
+             arithmetic_dtype == StorageDtype::float32) {
     model.normalisation = SoftmaxNormalisation::by_sum;
-    if (stream.dim() == 64 || stream.dim() == 128) apply_cuda_evaluation(stream.dim(), selected_pages, kernel.page_size, model);
-  }
-  // A cache dtype that cannot hold the trace's keys and values exactly rounds them: allow that rounding.
-  for (StorageDtype d : {StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
-    if (cache != to_string(d)) continue;
-    if (!exactly_representable(stream.keys.topRows(visible), d) || !exactly_representable(stream.values.topRows(visible), d)) {
-      model.input_unit = unit_roundoff(d);
-    }
+    if (dim == 64 || dim == 128) apply_cuda_evaluation(dim, selected_pages, kernel.page_size, model);
   }
   return model;
+}
+
+double cache_rounding(const KernelOutputs& kernel, const Stream& stream) {
+  const std::string cache = cache_dtype_name(kernel.compute_dtype);
+  for (StorageDtype d : {StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
+    if (cache != to_string(d)) continue;
+    if (!exactly_representable(stream.keys, d) || (stream.has_values() && !exactly_representable(stream.values, d))) {
+      return unit_roundoff(d);
+    }
+  }
+  return 0.0;
+}
+
+KernelCheckContext kernel_check_context(const Stream& stream) {
+  KernelCheckContext context;
+  context.abs_keys = stream.keys.cwiseAbs();
+  if (stream.kernel) context.cache_rounding = cache_rounding(*stream.kernel, stream);
+  return context;
 }
 
 std::vector<Index> candidate_tokens(const std::vector<int32_t>& selected_pages, Index page_size, Index visible) {
@@ -80,7 +102,8 @@ std::vector<Index> candidate_tokens(const std::vector<int32_t>& selected_pages, 
   return tokens;
 }
 
-QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double delta_target) {
+QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double delta_target,
+                               const KernelCheckContext* context) {
   const KernelOutputs& kernel = *stream.kernel;
   const Index n = stream.visible_keys(j);
   const double eps = kernel.eps[static_cast<size_t>(e)];
@@ -120,8 +143,10 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     // docs/kernel.md "How certify judges an output": o_dense and o_S in double with their rounding bounds
     // (bounds/softmax_rounding.hpp): the kernel's arithmetic over S, this check's own over all n keys.
     const Vector logits = scores / eps;
+    const KernelCheckContext own_context = context ? KernelCheckContext{} : kernel_check_context(stream);
+    const KernelCheckContext& shared = context ? *context : own_context;
     const Vector abs_logits =
-        stream.scale * (stream.keys.topRows(n).cwiseAbs() * stream.queries.row(j).transpose().cwiseAbs()) / eps;
+        stream.scale * (shared.abs_keys.topRows(n) * stream.queries.row(j).transpose().cwiseAbs()) / eps;
     SoftmaxRoundingModel own;
     own.unit_roundoff = 0x1p-53;
     own.smallest_subnormal = 0x1p-1074;
@@ -133,7 +158,7 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     if (!r.face.empty()) {
       const auto selected = static_cast<Index>(kernel.selected_pages[static_cast<size_t>(e)][static_cast<size_t>(j)].size());
       face_rounding = softmax_rounding_bound(logits(r.face), abs_logits(r.face), stream.values(r.face, Eigen::all),
-                                             kernel_rounding_model(kernel, stream, n, selected))
+                                             kernel_rounding_model(kernel, stream.dim(), selected, shared.cache_rounding))
                           .bound;
     }
     Vector kernel_out = kernel.output[static_cast<size_t>(e)].row(j).transpose();

@@ -39,6 +39,8 @@ std::vector<QueryRecord> evaluate_stream(const Stream& stream, const EvaluationP
   // An exception must not leave the OpenMP region (std::terminate): the first one is kept and
   // rethrown after the loop; the remaining queries are skipped.
   std::exception_ptr first_error;
+  const KernelCheckContext kernel_context =
+      plan.kernel_rows && stream.kernel ? kernel_check_context(stream) : KernelCheckContext{};
 #pragma omp parallel for schedule(dynamic) num_threads(thread_count)
   for (Index j = 0; j < m; ++j) {
     bool skip = false;
@@ -62,7 +64,7 @@ std::vector<QueryRecord> evaluate_stream(const Stream& stream, const EvaluationP
       }
       if (plan.kernel_rows && stream.kernel) {
         for (Index e = 0; e < static_cast<Index>(stream.kernel->eps.size()); ++e) {
-          rows.push_back(check_kernel_query(stream, j, e, plan.delta));
+          rows.push_back(check_kernel_query(stream, j, e, plan.delta, &kernel_context));
         }
       }
       if (progress) progress->advance(1, stream.name);

@@ -52,21 +52,19 @@ SoftmaxRoundingBound softmax_rounding_bound(const Vector& logits, const Vector& 
     rho_minus += -w[i] * std::expm1(-eta[i]);
   }
 
-  double max_value = 0.0, max_spread = 0.0;
+  // Row norms column by column (values is column-major).
+  const Vector value_norms = values.rowwise().norm();
+  const Vector spreads = (values.rowwise() - result.output.transpose()).rowwise().norm();
+  const double max_value = value_norms.maxCoeff();
+  const double max_spread = spreads.maxCoeff();
   double weights_term = kInf, value_sum = kInf;
   if (rho_minus < 1.0) {
     weights_term = 0.0;
     value_sum = 0.0;
     for (Index i = 0; i < t; ++i) {
-      const double v_norm = values.row(i).norm();
-      const double spread = (values.row(i).transpose() - result.output).norm();
-      weights_term += w[i] * (std::expm1(eta[i]) + rho_plus) / (1.0 - rho_minus) * spread;
-      value_sum += w[i] * std::exp(eta[i]) / (1.0 - rho_minus) * v_norm;
+      weights_term += w[i] * (std::expm1(eta[i]) + rho_plus) / (1.0 - rho_minus) * spreads[i];
+      value_sum += w[i] * std::exp(eta[i]) / (1.0 - rho_minus) * value_norms[i];
     }
-  }
-  for (Index i = 0; i < t; ++i) {
-    max_value = std::max(max_value, values.row(i).norm());
-    max_spread = std::max(max_spread, (values.row(i).transpose() - result.output).norm());
   }
   // (3) sums: each term sees at most c_s roundings; (input) the values' own rounding.
   const double gamma_sum = gamma(sum_roundings, u);

@@ -115,8 +115,8 @@ TEST_CASE("kernel output check: a float32 kernel's rounding at small eps is allo
   // The same keys and values not representable in the cache dtype: the cache's rounding is allowed for.
   Stream unrounded = s;
   unrounded.keys.array() += 1e-4;
-  CHECK(kernel_rounding_model(*unrounded.kernel, unrounded, n, n / 16).input_unit == 0x1p-8);
-  CHECK(kernel_rounding_model(*s.kernel, s, n, n / 16).input_unit == 0.0);
+  CHECK(cache_rounding(*unrounded.kernel, unrounded) == 0x1p-8);
+  CHECK(cache_rounding(*s.kernel, s) == 0.0);
 }
 
 TEST_CASE("kernel output check: candidates beyond a causal prefix (no token) are judged, not crashed on") {
