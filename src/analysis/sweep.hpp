@@ -33,6 +33,8 @@ struct KernelEpsSummary {
   Index unsound = 0;
   Index output_violations = 0;
   double output_error_p50 = kNaN, output_error_max = kNaN;
+  /// Largest output_error / (output_error_bound + output_rounding): <= 1 when every output check holds.
+  double output_share_max = kNaN;
   double log10_tail_bound_p50 = kNaN, log10_tail_measured_p50 = kNaN;
 };
 
