@@ -14,6 +14,8 @@ for t in lm_small lm_8k; do
   $B kernel data/$t.h5 --out /tmp/k_$t.h5 --device cuda --eps $EPS --quiet
   $B certify /tmp/k_$t.h5 --model softmax --quiet --per-query $OUT/k_$t.csv | tail -2; echo "certify exit ${PIPESTATUS[0]}"
 done
+echo "== sweep on the CUDA kernel's lm_small outputs (kernel table)"
+$B sweep /tmp/k_lm_small.h5 --eps 0.01,0.1,1 --model softmax --quiet --report $OUT/sweep_k_lm_small.json | sed -n '/kernel outputs/,$p' | tail -45
 echo "== lm_small.h5, CUDA kernel (hierarchical 4/4), eps 0.003,0.01,1"
 $B kernel data/lm_small.h5 --out /tmp/kh.h5 --device cuda --superpage-size 4 --refine 4 --eps 0.003,0.01,1 --quiet
 $B certify /tmp/kh.h5 --model softmax --quiet --per-query $OUT/kh_lm_small.csv | tail -2; echo "certify exit ${PIPESTATUS[0]}"
