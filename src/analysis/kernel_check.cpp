@@ -178,9 +178,14 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     const double storage = u * kernel_out.norm() / (1.0 - u) +
                            std::sqrt(static_cast<double>(kernel_out.size())) * subnormal_rounding(kernel.output_storage);
     r.output_rounding = face_rounding * (1.0 + bound) + dense.bound + storage;
-    r.output_within_bound = r.output_error <= r.output_error_bound + r.output_rounding;
-    if (!*r.output_within_bound) {
-      r.note += (r.note.empty() ? "" : "; ") + std::string("output error exceeds the kernel's output-error bound");
+    if (!std::isfinite(r.output_rounding)) {  // no finite allowance: not judged (left empty), said so
+      r.note += (r.note.empty() ? "" : "; ") +
+                std::string("output not judged: the rounding model bounds nothing for this kernel's arithmetic");
+    } else {
+      r.output_within_bound = r.output_error <= r.output_error_bound + r.output_rounding;
+      if (!*r.output_within_bound) {
+        r.note += (r.note.empty() ? "" : "; ") + std::string("output error exceeds the kernel's output-error bound");
+      }
     }
   }
   return r;

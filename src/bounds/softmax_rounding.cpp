@@ -68,7 +68,7 @@ SoftmaxRoundingBound softmax_rounding_bound(const Vector& logits, const Vector& 
   }
   // (3) sums: each term sees at most c_s roundings; (input) the values' own rounding.
   const double gamma_sum = gamma(sum_roundings, u);
-  const double accumulation_rate = 2.0 * gamma_sum / (1.0 - gamma_sum) + model.input_unit;
+  const double accumulation_rate = gamma_sum < 1.0 ? 2.0 * gamma_sum / (1.0 - gamma_sum) + model.input_unit : kInf;
   // (4) normalisation.
   const double kappa_division = u / (1.0 - u);
   const double sigma = gamma(5.0 * td + 8.0, u) + std::expm1(u * (a_max - a_min + 2.0 * score_error_max + 1.0));

@@ -57,7 +57,8 @@ constexpr Index score_roundings_any_order(Index d) { return d + 6; }
 
 struct SoftmaxRoundingBound {
   Vector output;       // o_T, computed in double within this model (max-shifted weights, sum divided by theirs)
-  double bound = kNaN;  // R: ||o_computed - o_T|| <= R within the model
+  double bound = kNaN;  // R: ||o_computed - o_T|| <= R within the model; +inf when the model bounds nothing
+                        // (e.g. c_s u >= 1: sums too long for the arithmetic)
 };
 
 /// The exact output o_T over the rows of `values` (t x d_v) with logits a (t) and absolute logit sums S (t),

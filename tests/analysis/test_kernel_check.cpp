@@ -112,6 +112,14 @@ TEST_CASE("kernel output check: a float32 kernel's rounding at small eps is allo
           .transpose().cast<float>().cast<double>();
   dropped.values = s.values;
   CHECK_FALSE(*check_kernel_query(dropped, 0, 0, 1e-3).output_within_bound);
+  // Another kernel computing in bfloat16 over these 256 tokens: its sums are too long for a bound in that
+  // arithmetic, so the output is not judged (and said so), neither passed nor failed.
+  Stream other = s;
+  other.kernel->name = "another-kernel";
+  other.kernel->compute_dtype = "bfloat16";
+  const QueryRecord unjudged = check_kernel_query(other, 0, 0, 1e-3);
+  CHECK_FALSE(unjudged.output_within_bound.has_value());
+  CHECK(unjudged.note.find("output not judged") != std::string::npos);
   // The same keys and values not representable in the cache dtype: the cache's rounding is allowed for.
   Stream unrounded = s;
   unrounded.keys.array() += 1e-4;

@@ -130,4 +130,20 @@ TEST_CASE("softmax rounding: closed-form parts") {
   CHECK(capped.bound <= 2.0);
 }
 
+TEST_CASE("softmax rounding: sums too long for the arithmetic bound nothing") {
+  // bfloat16 arithmetic (u = 2^-8) over 200 tokens in any order: c_s u = 408 / 256 >= 1, so gamma is not
+  // defined and the bound is +inf (never NaN, which would compare false and read as a violation).
+  SoftmaxRoundingModel model;
+  model.unit_roundoff = 0x1p-8;
+  model.smallest_subnormal = 0x1p-133;
+  model.score_roundings = score_roundings_any_order(4);
+  const Index t = 200;
+  const SoftmaxRoundingBound b = softmax_rounding_bound(Vector::Zero(t), Vector::Ones(t), Matrix::Ones(t, 3), model);
+  CHECK(std::isinf(b.bound));
+  model.sum_roundings = 40;  // an evaluation with short sums, normalised by the sum: finite again
+  model.normalisation = SoftmaxNormalisation::by_sum;
+  model.exponentials = 4;
+  CHECK(std::isfinite(softmax_rounding_bound(Vector::Zero(t), Vector::Ones(t), Matrix::Ones(t, 3), model).bound));
+}
+
 }  // namespace vashista
