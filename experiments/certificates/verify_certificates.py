@@ -80,7 +80,14 @@ def multiplier_lower_bounds(K, q, x_w, rho, d):
     return lam - own - rho * (rn + dist) - rho * rho, rn, dist
 
 
-def independent_delta_bound(K, q, face, w, outside, d):
+def weights_start(K, q, face, w, d):
+    """What both routes start from: (x_w, rho) of weights_point and (lo, ||q - x_w||, ||x_w - k_i||) of
+    multiplier_lower_bounds."""
+    x_w, rho = weights_point(K, face, w, d)
+    return (x_w, rho) + multiplier_lower_bounds(K, q, x_w, rho, d)
+
+
+def independent_delta_bound(K, q, face, w, outside, d, start=None):
     """A lower bound on min over keys outside F of lambda_i(x*), from the face weights alone.
 
     x_w = sum_F w_j k_j is, up to rho (its rounding, and the renormalisation by sum w), a point x_h of the hull.
@@ -90,15 +97,14 @@ def independent_delta_bound(K, q, face, w, outside, d):
     lambda_i(x*) >= lambda_i(x_h) - e (||q - x_h|| + ||x_h - k_i||) - e^2 (expand <x* - k_i, q - x*>).
     Positive: every key outside F is proven outside the active face, with support gap >= the bound.
     """
-    x_w, rho = weights_point(K, face, w, d)
-    lo, rn, dist = multiplier_lower_bounds(K, q, x_w, rho, d)
+    _, rho, lo, rn, dist = start if start is not None else weights_start(K, q, face, w, d)
     g = max(0.0, float(np.max(-lo)))
     e = np.sqrt(2 * g) * (1 + 4 * U)
     star = lo - e * (rn + rho + dist + rho) - e * e
     return float(np.min(star[outside]))
 
 
-def independent_linear_bound(K, q, face, w, outside, d):
+def independent_linear_bound(K, q, face, w, outside, d, start=None):
     """The exact-face route (docs/theory.md, "Linear certificate"), from the face weights alone; None where it
     does not apply (the face's difference vectors not proven independent, or a barycentric coordinate of the
     projection onto the face's affine hull not proven positive).
@@ -114,8 +120,7 @@ def independent_linear_bound(K, q, face, w, outside, d):
     lower bound on the support gap. Its bars are linear in the rounding, so it proves gaps the Frank-Wolfe route
     (bars ~ the square root of the rounding) cannot.
     """
-    x_w, rho = weights_point(K, face, w, d)
-    lo, rn, dist = multiplier_lower_bounds(K, q, x_w, rho, d)
+    x_w, rho, lo, rn, dist = start if start is not None else weights_start(K, q, face, w, d)
     m = len(face)
     sum_w = float(w.sum())
     w_hat_low = w / (sum_w * (1 + 2 * m * U))  # <= w_j / (exact sum w)
@@ -243,8 +248,9 @@ def check_stream(name, trace_group, cert_group, where, status_names):
                            "the face is not separated")
         # proof: an independent lower bound on min_{i not in F} lambda_i(x*), from the weights alone (the
         # Frank-Wolfe route of docs/theory.md; it uses none of the certificate's error bars).
-        fw_bound = independent_delta_bound(K, q, face, w, outside, d)
-        linear_bound = independent_linear_bound(K, q, face, w, outside, d)
+        start = weights_start(K, q, face, w, d)
+        fw_bound = independent_delta_bound(K, q, face, w, outside, d, start)
+        linear_bound = independent_linear_bound(K, q, face, w, outside, d, start)
         bound = fw_bound if linear_bound is None else max(fw_bound, linear_bound)
         counts["certified"] += 1
         if bound > 0:

@@ -10,6 +10,20 @@
 
 namespace vashista {
 
+namespace {
+
+/// The two parts of a compute_dtype "[cache dtype/]arithmetic dtype" (cache "" when there is none).
+struct ComputeDtype {
+  std::string cache, arithmetic;
+};
+ComputeDtype split_compute_dtype(const std::string& compute_dtype) {
+  const size_t slash = compute_dtype.find('/');
+  if (slash == std::string::npos) return {"", compute_dtype};
+  return {compute_dtype.substr(0, slash), compute_dtype.substr(slash + 1)};
+}
+
+/// The CUDA kernel's evaluation order in `model`: roundings of a logit's products, exponentials per token and
+/// roundings per term of its sums, for head dimension d (64 or 128), `selected_pages` pages of size page_size.
 void apply_cuda_evaluation(Index d, Index selected_pages, int page_size, SoftmaxRoundingModel& model) {
   // src/cuda/sparse_attention.cu (layout constants: sparse/cuda_layout.hpp). Logits: each of d / kVec lanes sums
   // kVec products of its query slice (x += q k, fused or not: at most kVec + 1 roundings of a product), then a
@@ -33,27 +47,14 @@ void apply_cuda_evaluation(Index d, Index selected_pages, int page_size, Softmax
   model.sum_roundings = 2 * per_group + groups + splits + 2;
 }
 
-namespace {
-
-/// The cache dtype of a compute_dtype "[cache dtype/]arithmetic dtype" ("" when there is none).
-std::string cache_dtype_name(const std::string& compute_dtype) {
-  const size_t slash = compute_dtype.find('/');
-  return slash == std::string::npos ? std::string() : compute_dtype.substr(0, slash);
-}
-
 }  // namespace
 
 SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, Index dim, Index selected_pages,
                                            double cache_rounding) {
-  const std::string& dtype = kernel.compute_dtype;
-  const size_t slash = dtype.find('/');
-  const std::string arithmetic = slash == std::string::npos ? dtype : dtype.substr(slash + 1);
+  const ComputeDtype dtype = split_compute_dtype(kernel.compute_dtype);
   SoftmaxRoundingModel model;
   // Unknown arithmetic: the loosest of the four (bfloat16).
-  StorageDtype arithmetic_dtype = StorageDtype::bfloat16;
-  for (StorageDtype d : {StorageDtype::float64, StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
-    if (arithmetic == to_string(d)) arithmetic_dtype = d;
-  }
+  const StorageDtype arithmetic_dtype = storage_dtype_named(dtype.arithmetic).value_or(StorageDtype::bfloat16);
   model.unit_roundoff = unit_roundoff(arithmetic_dtype);
   model.smallest_subnormal = 2.0 * subnormal_rounding(arithmetic_dtype);
   if (arithmetic_dtype == StorageDtype::float64) model.smallest_subnormal = 0x1p-1074;
@@ -61,10 +62,9 @@ SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, Index di
   model.input_unit = cache_rounding;
   // The evaluations this project's kernels use; any other kernel is judged under both normalisations and any
   // summation order.
-  if (kernel.device == "cpu-reference" && dtype == "float64") {
+  if (kernel.device == "cpu-reference" && kernel.compute_dtype == "float64") {
     model.normalisation = SoftmaxNormalisation::by_log_sum_exp;
-  } else if (kernel.name == "vashista-sparse" && !cache_dtype_name(dtype).empty() &&
-             arithmetic_dtype == StorageDtype::float32) {
+  } else if (kernel.name == "vashista-sparse" && !dtype.cache.empty() && arithmetic_dtype == StorageDtype::float32) {
     model.normalisation = SoftmaxNormalisation::by_sum;
     if (dim == 64 || dim == 128) apply_cuda_evaluation(dim, selected_pages, kernel.page_size, model);
   }
@@ -72,14 +72,8 @@ SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, Index di
 }
 
 double cache_rounding(const KernelOutputs& kernel, const Stream& stream) {
-  const std::string cache = cache_dtype_name(kernel.compute_dtype);
-  for (StorageDtype d : {StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
-    if (cache != to_string(d)) continue;
-    if (!exactly_representable(stream.keys, d) || (stream.has_values() && !exactly_representable(stream.values, d))) {
-      return unit_roundoff(d);
-    }
-  }
-  return 0.0;
+  const std::optional<StorageDtype> cache = storage_dtype_named(split_compute_dtype(kernel.compute_dtype).cache);
+  return cache && !stream.representable_in(*cache) ? unit_roundoff(*cache) : 0.0;
 }
 
 KernelCheckContext kernel_check_context(const Stream& stream) {

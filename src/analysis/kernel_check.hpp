@@ -16,14 +16,10 @@ namespace vashista {
 /// as float32: relative rounding of one float32 value is <= 2^-24, i.e. ln(1 + 2^-24) ~ 6e-8.
 constexpr double kFloat32LogSlack = 1.2e-7;
 
-/// The CUDA kernel's evaluation order in `model`: roundings of a logit's products, exponentials per token and
-/// roundings per term of its sums, for head dimension d (64 or 128), `selected_pages` pages of size page_size.
-void apply_cuda_evaluation(Index d, Index selected_pages, int page_size, SoftmaxRoundingModel& model);
-
 /// The rounding model of a kernel's output (docs/kernel.md "How certify judges an output") from its
 /// compute_dtype "[cache dtype/]arithmetic dtype": the arithmetic's unit roundoff (an unknown one: bfloat16's),
 /// the normalisation of this project's kernels (CPU reference: log-sum-exp; CUDA: sum, and its evaluation order
-/// over `selected_pages` pages: apply_cuda_evaluation; others: either), and the cache's rounding of the keys and
+/// over `selected_pages` pages; others: either), and the cache's rounding of the keys and
 /// values (cache_rounding).
 SoftmaxRoundingModel kernel_rounding_model(const KernelOutputs& kernel, Index dim, Index selected_pages,
                                            double cache_rounding);

@@ -51,10 +51,7 @@ KernelRunSummary run_kernel_on_trace(const std::string& input, const std::string
                           : run_sparse_cuda_on_stream(stream, options.params, options.eps, options.cuda_dtype);
     summary.device_name = k.device;
     if (options.device == KernelDevice::cuda) {
-      const StorageDtype cache = parse_storage_dtype(options.cuda_dtype);
-      if (!exactly_representable(stream.keys, cache) || (stream.has_values() && !exactly_representable(stream.values, cache))) {
-        summary.rounded_streams.push_back(name);
-      }
+      if (!stream.representable_in(parse_storage_dtype(options.cuda_dtype))) summary.rounded_streams.push_back(name);
     }
     for (size_t e = 0; e < k.eps.size(); ++e) {
       for (Index j = 0; j < stream.num_queries(); ++j) {

@@ -7,7 +7,9 @@
 #include "core/error.hpp"
 #include "trace/small_float.hpp"
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace vashista {
 
@@ -21,6 +23,14 @@ inline const char* to_string(StorageDtype dtype) {
     case StorageDtype::bfloat16: return "bfloat16";
   }
   return "?";
+}
+
+/// The dtype whose canonical name (to_string) is `name`; nullopt for any other text.
+inline std::optional<StorageDtype> storage_dtype_named(std::string_view name) {
+  for (StorageDtype d : {StorageDtype::float64, StorageDtype::float32, StorageDtype::float16, StorageDtype::bfloat16}) {
+    if (name == to_string(d)) return d;
+  }
+  return std::nullopt;
 }
 
 /// "float64" | "float32" | "float16" | "bfloat16" (also "f64", "f32", "f16", "bf16");

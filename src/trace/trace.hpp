@@ -73,6 +73,10 @@ struct Stream {
   Index visible_keys(Index j) const {
     return query_length.empty() ? num_keys() : static_cast<Index>(query_length[static_cast<size_t>(j)]);
   }
+  /// True when every key and value survives storage in `dtype` unchanged (a KV cache of that dtype holds them).
+  bool representable_in(StorageDtype dtype) const {
+    return exactly_representable(keys, dtype) && (!has_values() || exactly_representable(values, dtype));
+  }
 };
 
 /// Root of a trace file.
