@@ -11,7 +11,8 @@
 // Reported per benchmark (median of the repetitions): real_time per iteration = the 32 queries solved
 // one by one (single solves) or as one batch, with the pass samples below (so real_time includes
 // them: read us_per_query); every iteration covers every query (the faces differ in size); counters
-//   us_per_query  time per query (batch time / 32 for the batch)
+//   us_per_query  time per query (batch time / 32 for the batch; BM_HullGroup: 32 queries as batches of
+//                 `group`, total time / 32)
 //   pass_us       one pass K * r over the same keys, timed between the solves of the same loop (one gemv
 //                 and one key_dots pass after every solve, the median of those samples), so that the pass
 //                 and the solves see the same machine state on a host whose speed drifts: the faster of Eigen's gemv
@@ -191,27 +192,49 @@ void BM_HullSingleStreamNorms(benchmark::State& state) {
   state.counters["norms_us"] = norm_times[2];
 }
 
-void BM_HullBatch(benchmark::State& state) {
-  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+/// The measured loop of the batch benchmarks: every iteration solves the 32 queries as 32 / group
+/// batches of `group` consecutive queries (project_onto_hull_batch, results reused), then takes one pass
+/// sample per query.
+void run_batches(benchmark::State& state, const Instance& inst, Index group) {
   PassSampler passes(inst.keys);
   double total_us = 0;
   Tally tally;
   std::vector<HullProjection> hs;  // reused
   for (auto _ : state) {
-    const auto start = std::chrono::steady_clock::now();
-    project_onto_hull_batch(inst.keys, inst.queries, {}, HullOptions{}, hs);
-    total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-    for (const auto& h : hs) tally.add(h);
-    benchmark::DoNotOptimize(hs.data());
+    for (Index first = 0; first < kQueries; first += group) {
+      const auto start = std::chrono::steady_clock::now();
+      project_onto_hull_batch(inst.keys, inst.queries.middleRows(first, group), {}, HullOptions{}, hs);
+      total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+      for (const auto& h : hs) tally.add(h);
+      benchmark::DoNotOptimize(hs.data());
+    }
     for (Index t = 0; t < kQueries; ++t) passes.sample();  // as many samples as the single solves take
   }
   report(state, total_us, tally, passes.median());
+}
+
+void BM_HullBatch(benchmark::State& state) {
+  run_batches(state, instance(state.range(1) != 0, state.range(0)), kQueries);
+}
+
+// Small batches: the query heads of one grouped-query-attention group share a KV head, so one decode
+// step brings `group` queries (2-8 in current models) against the same keys.
+void BM_HullGroup(benchmark::State& state) {
+  run_batches(state, instance(state.range(1) != 0, state.range(0)), state.range(2));
 }
 
 void sizes(benchmark::internal::Benchmark* b) {
   for (int planted : {1, 0})
     for (Index n : {4096, 16384, 131072}) b->Args({n, planted});
   b->ArgNames({"n", "planted"});
+  b->Unit(benchmark::kMicrosecond);
+}
+
+void group_sizes(benchmark::internal::Benchmark* b) {
+  for (int planted : {1, 0})
+    for (Index n : {4096, 16384, 131072})
+      for (Index group : {2, 4, 8}) b->Args({n, planted, group});
+  b->ArgNames({"n", "planted", "group"});
   b->Unit(benchmark::kMicrosecond);
 }
 
@@ -222,4 +245,5 @@ BENCHMARK(BM_OnePassDots)->Apply(sizes);
 BENCHMARK(BM_HullSingle)->Apply(sizes);
 BENCHMARK(BM_HullSingleStreamNorms)->Apply(sizes);
 BENCHMARK(BM_HullBatch)->Apply(sizes);
+BENCHMARK(BM_HullGroup)->Apply(group_sizes);
 BENCHMARK_MAIN();

@@ -72,6 +72,12 @@ constexpr double kLinearInflate = 1.0 + 64.0 * kU;      // the same for the line
 constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at d = 128: stays in L2, so
                                    // the norms of pass 1 re-read the block from cache, not memory)
 
+// Batches of at most this many active queries take their passes as one key_dots sweep per query over
+// each block (the block stays in L2 between the sweeps); larger ones as one Eigen GEMM per block. The
+// GEMM packs the block (a copy of it) on every call, which for 2-8 queries cost as much as the product:
+// batches of 2 queries took 1.4-2.1x the time per query of single solves (development box, AMD EPYC,
+// d = 128, n = 4096 / 16384; docs/benchmarks.md "Session 21"). At 32 queries both ways measured alike.
+constexpr Index kNarrowBatch = 16;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
 
 double gamma(double k) { return k * kU / (1.0 - k * kU); }
@@ -215,6 +221,15 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
       const Index stop = std::min(len, active[order[0]]->visible - start);
       key_dots(keys, start, len, stop, cols.col(0).data(), out.data() + start,
                norms != nullptr ? norms->data() + start : nullptr, prefetch);
+      continue;
+    }
+    if (ncols > 1 && ncols <= kNarrowBatch) {  // few queries: one key_dots sweep per query
+      for (Index c = 0; c < ncols; ++c) {
+        const std::size_t j = order[static_cast<std::size_t>(c)];
+        const Index stop = std::min(len, active[j]->visible - start);
+        key_dots(keys, start, len, stop, cols.col(c).data(), outputs[j]->data() + start,
+                 c == 0 && norms != nullptr ? norms->data() + start : nullptr, c == 0 && prefetch);
+      }
       continue;
     }
     if (ncols == 1) {  // cache-resident keys: Eigen's gemv

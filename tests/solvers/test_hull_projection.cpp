@@ -296,38 +296,44 @@ TEST_CASE("hull: degenerate inputs") {
 }
 
 TEST_CASE("hull: batch equals single, visible prefixes honoured") {
-  std::mt19937_64 rng(7);
-  std::normal_distribution<double> normal;
-  const Index n = 700, d = 12, m = 9;
-  Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
-  Matrix queries = Matrix::NullaryExpr(m, d, [&](Index, Index) { return 3.0 * normal(rng); });
-  queries.row(3) *= 0.05;  // likely inside the hull
-  const std::vector<Index> visible = {700, 1, 50, 700, 333, 2, 699, 64, 1000 - 300};
-  HullOptions options;
-  options.initial_working_set = 8;  // force several pricing rounds
-  options.max_added_per_pass = 4;
-  const auto batch = project_onto_hull_batch(keys, queries, visible, options);
-  REQUIRE(batch.size() == static_cast<std::size_t>(m));
-  for (Index j = 0; j < m; ++j) {
-    CAPTURE(j);
-    const Index v = visible[static_cast<std::size_t>(j)];
-    const auto single = project_onto_hull(keys.topRows(v), queries.row(j).transpose(), options);
-    const auto& b = batch[static_cast<std::size_t>(j)];
-    CHECK(b.lambda.size() == v);
-    CHECK(b.status == single.status);
-    CHECK(b.face == single.face);
-    CHECK((b.x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
-    if (b.status == HullStatus::certified && !std::isnan(single.delta)) {
-      CHECK(b.delta == doctest::Approx(single.delta).epsilon(1e-10));
+  // 9 queries take the batch's passes query by query (key_dots), 20 as one GEMM per block (kNarrowBatch).
+  for (const Index m : {Index{9}, Index{20}}) {
+    CAPTURE(m);
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> normal;
+    const Index n = 700, d = 12;
+    Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+    Matrix queries = Matrix::NullaryExpr(m, d, [&](Index, Index) { return 3.0 * normal(rng); });
+    queries.row(3) *= 0.05;  // likely inside the hull
+    const std::vector<Index> prefixes = {700, 1, 50, 700, 333, 2, 699, 64, 1000 - 300};
+    std::vector<Index> visible;
+    for (Index j = 0; j < m; ++j) visible.push_back(prefixes[static_cast<std::size_t>(j) % prefixes.size()]);
+    HullOptions options;
+    options.initial_working_set = 8;  // force several pricing rounds
+    options.max_added_per_pass = 4;
+    const auto batch = project_onto_hull_batch(keys, queries, visible, options);
+    REQUIRE(batch.size() == static_cast<std::size_t>(m));
+    for (Index j = 0; j < m; ++j) {
+      CAPTURE(j);
+      const Index v = visible[static_cast<std::size_t>(j)];
+      const auto single = project_onto_hull(keys.topRows(v), queries.row(j).transpose(), options);
+      const auto& b = batch[static_cast<std::size_t>(j)];
+      CHECK(b.lambda.size() == v);
+      CHECK(b.status == single.status);
+      CHECK(b.face == single.face);
+      CHECK((b.x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
+      if (b.status == HullStatus::certified && !std::isnan(single.delta)) {
+        CHECK(b.delta == doctest::Approx(single.delta).epsilon(1e-10));
+      }
+      for (Index f : b.face) CHECK(f < v);
     }
-    for (Index f : b.face) CHECK(f < v);
-  }
-  // every query of the batch without prefixes equals the single solve too
-  const auto full = project_onto_hull_batch(keys, queries, {}, options);
-  for (Index j = 0; j < m; ++j) {
-    const auto single = project_onto_hull(keys, queries.row(j).transpose(), options);
-    CHECK(full[static_cast<std::size_t>(j)].face == single.face);
-    CHECK((full[static_cast<std::size_t>(j)].x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
+    // every query of the batch without prefixes equals the single solve too
+    const auto full = project_onto_hull_batch(keys, queries, {}, options);
+    for (Index j = 0; j < m; ++j) {
+      const auto single = project_onto_hull(keys, queries.row(j).transpose(), options);
+      CHECK(full[static_cast<std::size_t>(j)].face == single.face);
+      CHECK((full[static_cast<std::size_t>(j)].x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
+    }
   }
 }
 
