@@ -173,7 +173,10 @@ struct QueryState {
 // n-sized arrays per query; freed at its end, glibc returns them to the system (heap trimming) and the
 // next call page-faults them in again: on the n = 16384 benchmark that churn was 511k page faults and
 // ~45% of the single-query time. States whose arrays total more than kStateCacheBytes are not kept.
-constexpr std::size_t kStateCacheBytes = std::size_t{64} << 20;
+// The limit was 64 MiB until session 21: a 32-query batch at n = 131072 (~400 MiB of states) then
+// re-faulted its states on every call, and the far batch took 5.5-5.7 ms per query instead of 3.0-3.5
+// (development box, AMD EPYC VM, where a page fault is expensive; docs/benchmarks.md "Session 21").
+constexpr std::size_t kStateCacheBytes = std::size_t{1} << 30;
 
 struct StateCache {
   std::vector<QueryState> states;

@@ -136,6 +136,8 @@ void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& nor
 
 /// The same for many queries over one key set: queries (m x d) with visible prefix lengths
 /// (visible[j] keys, empty = all n). Pricing passes over K are shared by the batch (K^T R products).
+/// Every call keeps its per-query workspace (about 12 doubles per visible key and query) on the calling
+/// thread for the next call, unless it exceeds 1 GiB.
 std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys,
                                                     const Eigen::Ref<const Matrix>& queries,
                                                     const std::vector<Index>& visible,
