@@ -74,10 +74,12 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
 
 // Batches of at most this many active queries take their passes as one key_dots sweep per query over
 // each block (the block stays in L2 between the sweeps); larger ones as one Eigen GEMM per block. The
-// GEMM packs the block (a copy of it) on every call, which for 2-8 queries cost as much as the product:
-// batches of 2 queries took 1.4-2.1x the time per query of single solves (development box, AMD EPYC,
-// d = 128, n = 4096 / 16384; docs/benchmarks.md "Session 21"). At 32 queries both ways measured alike.
-constexpr Index kNarrowBatch = 16;
+// GEMM packs the block (a copy of it) on every call, which for 2-4 queries cost as much as the product:
+// batches of 2 queries took 1.4-2.6x the time per query of single solves. With the sweeps, batches of 2
+// and 4 queries take 0.38-0.97x their time at HEAD; at thresholds of 8 and 16 the 32-query batch at
+// planted n = 4096 (whose last pricing passes have 5-16 queries left) took 1.7x its time (development
+// box, AMD EPYC, d = 128; docs/benchmarks.md "Session 21").
+constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
 
 double gamma(double k) { return k * kU / (1.0 - k * kU); }
