@@ -72,13 +72,13 @@ constexpr double kLinearInflate = 1.0 + 64.0 * kU;      // the same for the line
 constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at d = 128: stays in L2, so
                                    // the norms of pass 1 re-read the block from cache, not memory)
 
-// Batches of at most this many active queries take their passes as one key_dots sweep per query over
-// each block (the block stays in L2 between the sweeps); larger ones as one Eigen GEMM per block. The
-// GEMM packs the block (a copy of it) on every call, which for 2-4 queries cost as much as the product:
-// batches of 2 queries took 1.4-2.6x the time per query of single solves. With the sweeps, batches of 2
-// and 4 queries take 0.38-0.97x their time at HEAD; at thresholds of 8 and 16 the 32-query batch at
-// planted n = 4096 (whose last pricing passes have 5-16 queries left) took 1.7x its time (development
-// box, AMD EPYC, d = 128; docs/benchmarks.md "Session 21").
+// A pass for 2 to kNarrowBatch queries is one key_dots sweep per query over each block (the block stays
+// in L2 between the sweeps); for more queries one Eigen GEMM per block. The GEMM packs the block (a copy
+// of it) on every call, which for 2-4 queries cost as much as the product: batches of 2 queries took
+// 1.4-2.6x the time per query of single solves. With the sweeps, batches of 2 and 4 queries take
+// 0.38-0.97x their earlier time; at thresholds of 8 and 16 the 32-query batch at planted n = 4096 took
+// 1.7x its time, for a reason not found (development box, AMD EPYC, d = 128; docs/benchmarks.md
+// "Session 21").
 constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
 
