@@ -220,15 +220,9 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     while (ncols < static_cast<Index>(order.size()) && active[order[static_cast<std::size_t>(ncols)]]->visible > start)
       ++ncols;
     const auto block = keys.middleRows(start, len);
-    if (ncols == 1 && (single || norms != nullptr || prefetch)) {  // key_dots: pass 1 reads each row
-                                                                        // once for score and norm
-      Vector& out = *outputs[order[0]];
-      const Index stop = std::min(len, active[order[0]]->visible - start);
-      key_dots(keys, start, len, stop, cols.col(0).data(), out.data() + start,
-               norms != nullptr ? norms->data() + start : nullptr, prefetch);
-      continue;
-    }
-    if (ncols > 1 && ncols <= kNarrowBatch) {  // few queries: one key_dots sweep per query
+    // key_dots, one sweep per query over the block: a single query (pass 1 reads each row once for score
+    // and norm), or a few (kNarrowBatch); the first query's sweep also forms the norms and prefetches.
+    if (ncols <= kNarrowBatch && (ncols > 1 || single || norms != nullptr || prefetch)) {
       for (Index c = 0; c < ncols; ++c) {
         const std::size_t j = order[static_cast<std::size_t>(c)];
         const Index stop = std::min(len, active[j]->visible - start);
