@@ -76,9 +76,9 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
 // in L2 between the sweeps); for more queries one Eigen GEMM per block. The GEMM packs the block (a copy
 // of it) on every call, which for 2-4 queries cost as much as the product: batches of 2 queries took
 // 1.4-2.6x the time per query of single solves. With the sweeps, batches of 2 and 4 queries take
-// 0.38-0.97x their earlier time; at thresholds of 8 and 16 the 32-query batch at planted n = 4096 took
-// 1.7x its time, for a reason not found (development box, AMD EPYC, d = 128; docs/benchmarks.md
-// "Session 21").
+// 0.38-0.97x their earlier time (development box, AMD EPYC, d = 128; docs/benchmarks.md "Session 21").
+// At thresholds of 8 and 16 the 32-query batch at planted n = 4096 took 1.7x its time: the GEMM's page
+// faults (gemm_part below), not the sweeps; without them thresholds 4 and 8 measured alike ("Session 22").
 constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
 
@@ -190,6 +190,27 @@ StateCache& state_cache() {
   return cache;
 }
 
+// The GEMM of a batch's pass without heap allocations. Eigen's product allocates its packing buffers
+// (a copy of the row block, a copy of the columns) on the heap when one exceeds
+// EIGEN_STACK_ALLOCATION_LIMIT (128 KiB), else on the stack; a 256-row block at d = 128 is 256 KiB. Freed
+// after every block, glibc gave the top of its heap back to the system and the next block page-faulted
+// it in again: on the development box (AMD EPYC VM, where a page fault is expensive) that churn was
+// 79 % of the batch's page faults (47 000-78 000 in a 2 s run of the 32-query batch at planted n = 4096,
+// 7 700 without it), it made the batches of 8 queries take 1.9-2.0x their time (planted n = 4096: 551-583
+// against 281-310 us per query) and it was the "unexplained" 1.7x of session 21 (docs/benchmarks.md,
+// "Session 22"). So the product is formed on parts of at most gemm_part(d) rows and columns, whose
+// buffers fit the stack limit, into a per-thread result kept between passes.
+Index gemm_part(Index d) {
+  return std::max<Index>(4, Index{EIGEN_STACK_ALLOCATION_LIMIT} / (d * static_cast<Index>(sizeof(double))));
+}
+
+Eigen::MatrixXd& block_product_buffer(Index rows, Index cols) {
+  thread_local Eigen::MatrixXd buffer;
+  if (buffer.rows() < rows || buffer.cols() < cols)
+    buffer.resize(std::max(buffer.rows(), rows), std::max(buffer.cols(), cols));
+  return buffer;
+}
+
 // One pass over the keys for the active queries: out_j[i] = <k_i, column_j> for i < visible_j.
 // Blocks of rows are independent (OpenMP over blocks, each output entry written once), so results do
 // not depend on the thread count. With `norms` non-null the row norms are computed in the same pass.
@@ -236,7 +257,14 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
       const Index stop = std::min(len, active[order[0]]->visible - start);
       out.segment(start, stop).noalias() = block.topRows(stop) * cols.col(0);
     } else {
-      const Eigen::MatrixXd prod = block * cols.leftCols(ncols);
+      Eigen::MatrixXd& prod = block_product_buffer(len, ncols);
+      const Index part = gemm_part(d);
+      for (Index r = 0; r < len; r += part)
+        for (Index c = 0; c < ncols; c += part) {
+          const Index rows_here = std::min(part, len - r), cols_here = std::min(part, ncols - c);
+          prod.block(r, c, rows_here, cols_here).noalias() =
+              block.middleRows(r, rows_here) * cols.middleCols(c, cols_here);
+        }
       for (Index c = 0; c < ncols; ++c) {
         const std::size_t j = order[static_cast<std::size_t>(c)];
         const Index stop = std::min(len, active[j]->visible - start);
