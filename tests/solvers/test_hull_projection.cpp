@@ -337,6 +337,42 @@ TEST_CASE("hull: batch equals single, visible prefixes honoured") {
   }
 }
 
+TEST_CASE("hull: a batch whose GEMM is formed in parts (large d) equals single solves") {
+  // At d = 2048 the pass's product is formed on parts of 8 rows and 8 columns (gemm_part in
+  // hull_projection.cpp: 128 KiB / (8 d) rows), so 20 queries over 300 keys (two blocks of rows) exercise
+  // the row split, the column split (8 + 8 + 4) and a block shorter than the block size. Without
+  // screening every pricing pass is full: the first one prices all 20 queries in one GEMM per block.
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal;
+  const Index n = 300, d = 2048, m = 20;
+  const Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+  for (const double scale : {2.0, 40.0}) {  // near the hull (several passes), far (few-key faces)
+    for (const bool screening : {true, false}) {
+      CAPTURE(scale);
+      CAPTURE(screening);
+      const Matrix queries = Matrix::NullaryExpr(m, d, [&](Index, Index) { return scale * normal(rng); });
+      std::vector<Index> visible;
+      for (Index j = 0; j < m; ++j) visible.push_back(j % 3 == 1 ? 300 - 7 * j : 300);
+      HullOptions options;
+      options.screening = screening;
+      options.initial_working_set = 8;
+      options.max_added_per_pass = 4;
+      const auto batch = project_onto_hull_batch(keys, queries, visible, options);
+      REQUIRE(batch.size() == static_cast<std::size_t>(m));
+      for (Index j = 0; j < m; ++j) {
+        CAPTURE(j);
+        const Index v = visible[static_cast<std::size_t>(j)];
+        const auto single = project_onto_hull(keys.topRows(v), queries.row(j).transpose(), options);
+        const auto& b = batch[static_cast<std::size_t>(j)];
+        CHECK(b.status == single.status);
+        CHECK(b.face == single.face);
+        CHECK((b.x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
+        CHECK((b.lambda - single.lambda).cwiseAbs().maxCoeff() <= 1e-10 * (1 + single.lambda.cwiseAbs().maxCoeff()));
+      }
+    }
+  }
+}
+
 TEST_CASE("hull: a multiplier at the scale of the error bars is reported face_ambiguous") {
   // Segment k0 k1 with q above its middle, plus a duplicate of k0: the duplicate's multiplier is 0 only
   // up to rounding, so the linear certificate cannot prove the corral optimal and the Frank-Wolfe bars
