@@ -194,12 +194,13 @@ StateCache& state_cache() {
 // (a copy of the row block, a copy of the columns) on the heap when one exceeds
 // EIGEN_STACK_ALLOCATION_LIMIT (128 KiB), else on the stack; a 256-row block at d = 128 is 256 KiB. Freed
 // after every block, glibc gave the top of its heap back to the system and the next block page-faulted
-// it in again: on the development box (AMD EPYC VM, where a page fault is expensive) that churn was
-// 79 % of the batch's page faults (47 000-78 000 in a 2 s run of the 32-query batch at planted n = 4096,
-// 7 700 without it), it made the batches of 8 queries take 1.9-2.0x their time (planted n = 4096: 551-583
-// against 281-310 us per query) and it was the "unexplained" 1.7x of session 21 (docs/benchmarks.md,
-// "Session 22"). So the product is formed on parts of at most gemm_part(d) rows and columns, whose
-// buffers fit the stack limit, into a per-thread result kept between passes.
+// it in again. On the development box (AMD EPYC VM, where a page fault costs ~12 us) a 2 s run of the
+// 32-query batch at planted n = 4096 took 47 000-78 000 page faults, 79 % of them there, and 7 700 without
+// the churn; in one of the VM's phases batches of 8 queries took 1.9-2.0x their time (planted n = 4096:
+// 551-583 against 283-285 us per query), and the churn was the "unexplained" 1.7x of session 21
+// (docs/benchmarks.md, "Session 22"). So the product is formed on parts of at most gemm_part(d) rows and
+// columns, whose buffers fit the stack limit, into a per-thread result kept between passes (256 doubles
+// per query of the widest batch so far: under 1/12 of that batch's states, which hold ~12 per key).
 Index gemm_part(Index d) {
   return std::max<Index>(4, Index{EIGEN_STACK_ALLOCATION_LIMIT} / (d * static_cast<Index>(sizeof(double))));
 }
