@@ -295,6 +295,33 @@ TEST_CASE("hull: degenerate inputs") {
   }
 }
 
+namespace {
+
+// Solves the queries as one batch and one by one (each over its visible prefix) and checks that they agree.
+void check_batch_equals_single(const Matrix& keys, const Matrix& queries, const std::vector<Index>& visible,
+                               const HullOptions& options) {
+  const Index m = queries.rows();
+  const auto batch = project_onto_hull_batch(keys, queries, visible, options);
+  REQUIRE(batch.size() == static_cast<std::size_t>(m));
+  for (Index j = 0; j < m; ++j) {
+    CAPTURE(j);
+    const Index v = visible.empty() ? keys.rows() : visible[static_cast<std::size_t>(j)];
+    const auto single = project_onto_hull(keys.topRows(v), queries.row(j).transpose(), options);
+    const auto& b = batch[static_cast<std::size_t>(j)];
+    REQUIRE(b.lambda.size() == v);
+    CHECK(b.status == single.status);
+    CHECK(b.face == single.face);
+    CHECK((b.x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
+    CHECK((b.lambda - single.lambda).cwiseAbs().maxCoeff() <= 1e-10 * (1 + single.lambda.cwiseAbs().maxCoeff()));
+    if (b.status == HullStatus::certified && !std::isnan(single.delta)) {
+      CHECK(b.delta == doctest::Approx(single.delta).epsilon(1e-10));
+    }
+    for (Index f : b.face) CHECK(f < v);
+  }
+}
+
+}  // namespace
+
 TEST_CASE("hull: batch equals single, visible prefixes honoured") {
   // 4 queries take the batch's passes query by query (key_dots), 9 as one GEMM per block (kNarrowBatch).
   for (const Index m : {Index{4}, Index{9}}) {
@@ -311,29 +338,8 @@ TEST_CASE("hull: batch equals single, visible prefixes honoured") {
     HullOptions options;
     options.initial_working_set = 8;  // force several pricing rounds
     options.max_added_per_pass = 4;
-    const auto batch = project_onto_hull_batch(keys, queries, visible, options);
-    REQUIRE(batch.size() == static_cast<std::size_t>(m));
-    for (Index j = 0; j < m; ++j) {
-      CAPTURE(j);
-      const Index v = visible[static_cast<std::size_t>(j)];
-      const auto single = project_onto_hull(keys.topRows(v), queries.row(j).transpose(), options);
-      const auto& b = batch[static_cast<std::size_t>(j)];
-      CHECK(b.lambda.size() == v);
-      CHECK(b.status == single.status);
-      CHECK(b.face == single.face);
-      CHECK((b.x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
-      if (b.status == HullStatus::certified && !std::isnan(single.delta)) {
-        CHECK(b.delta == doctest::Approx(single.delta).epsilon(1e-10));
-      }
-      for (Index f : b.face) CHECK(f < v);
-    }
-    // every query of the batch without prefixes equals the single solve too
-    const auto full = project_onto_hull_batch(keys, queries, {}, options);
-    for (Index j = 0; j < m; ++j) {
-      const auto single = project_onto_hull(keys, queries.row(j).transpose(), options);
-      CHECK(full[static_cast<std::size_t>(j)].face == single.face);
-      CHECK((full[static_cast<std::size_t>(j)].x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
-    }
+    check_batch_equals_single(keys, queries, visible, options);
+    check_batch_equals_single(keys, queries, {}, options);  // without prefixes too
   }
 }
 
@@ -357,18 +363,7 @@ TEST_CASE("hull: a batch whose GEMM is formed in parts (large d) equals single s
       options.screening = screening;
       options.initial_working_set = 8;
       options.max_added_per_pass = 4;
-      const auto batch = project_onto_hull_batch(keys, queries, visible, options);
-      REQUIRE(batch.size() == static_cast<std::size_t>(m));
-      for (Index j = 0; j < m; ++j) {
-        CAPTURE(j);
-        const Index v = visible[static_cast<std::size_t>(j)];
-        const auto single = project_onto_hull(keys.topRows(v), queries.row(j).transpose(), options);
-        const auto& b = batch[static_cast<std::size_t>(j)];
-        CHECK(b.status == single.status);
-        CHECK(b.face == single.face);
-        CHECK((b.x - single.x).norm() <= 1e-12 * (1 + single.x.norm()));
-        CHECK((b.lambda - single.lambda).cwiseAbs().maxCoeff() <= 1e-10 * (1 + single.lambda.cwiseAbs().maxCoeff()));
-      }
+      check_batch_equals_single(keys, queries, visible, options);
     }
   }
 }
