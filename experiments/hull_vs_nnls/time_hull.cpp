@@ -7,8 +7,9 @@
 // (time_stream_s: a decoding loop); then the median time of `REPEATS` batch solves of all m queries
 // (reported per query). Each kind of call is made once untimed before its timed ones (first-call costs:
 // the solver's per-thread states and buffers, page faults; the reference pass is the median of 21 warm
-// passes). Until session 22 there was no warm-up, and with REPEATS = 3 the cold first batch call could be
-// the median: compare.py's far n = 4096 batch took 0.16-0.19 ms per query with 3 repeats and 0.12 with 9.
+// passes). One warm-up is not enough on the AMD development box, where a batch needs ~10 calls to reach
+// its steady state: use REPEATS = 15 there (far n = 4096 batch: 120-158 us per query with 3 repeats,
+// 92-98 with 15; docs/benchmarks.md "Session 22").
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/key_norms.hpp"
