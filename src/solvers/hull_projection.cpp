@@ -214,8 +214,10 @@ Eigen::MatrixXd& block_product_buffer(Index rows, Index cols) {
 
 // body(i) for i in [0, count): on OpenMP threads when `parallel`, else as a plain loop. An OpenMP region
 // whose if-clause is false still starts and ends a team of one thread, and libgomp ends it with futex
-// system calls: about 9 per planted single solve at n = 4096 (strace), ~2 % of its time on the
-// development box (AMD EPYC VM, where a system call is expensive). Single solves therefore open none.
+// system calls: about 9 per planted single solve at n = 4096 (strace). Without them single solves took
+// 0.71-1.02x (planted) and 0.79-0.91x (far) their time at n = 4096 on the development box (AMD EPYC VM,
+// where a system call is expensive); on the GPU host's Xeon both measured alike (docs/benchmarks.md,
+// "Session 23").
 template <class Body>
 void for_each_index(Index count, bool parallel, bool dynamic, Body&& body) {
   if (!parallel) {
