@@ -1,16 +1,22 @@
 #!/usr/bin/python3
-"""Session 21: ratios of compare.py's runs on the development box (compare_devbox*.json).
+"""Ratios of compare.py runs, one value per run (files FOLDER/PATTERN, default compare_devbox*.json: the
+development box's runs of sessions 21-22; session 23 added PATTERN and --median).
 
-Per instance: time per query / one pass (the ratio of the <= 3x target; median over queries) for
-single, stream-norm and batch solves, and NNLS time / ours (the >= 30x target), one value per run."""
+Per instance: time per query / one pass (the <= 3x target; median over queries) for single, stream-norm
+and batch solves, and NNLS time / ours (the >= 30x target).
+With --median: median [min-max] over the runs instead of every run's value.
+  summarize_compare.py FOLDER [PATTERN] [--median]"""
 import json
 import statistics
 import sys
 from pathlib import Path
 
-folder = Path(sys.argv[1] if len(sys.argv) > 1 else ".")
+args = [a for a in sys.argv[1:] if a != "--median"]
+as_median = "--median" in sys.argv[1:]
+folder = Path(args[0] if args else ".")
+pattern = args[1] if len(args) > 1 else "compare_devbox*.json"
 rows = {}
-for path in sorted(folder.glob("compare_devbox*.json")):
+for path in sorted(folder.glob(pattern)):
     for r in json.loads(path.read_text()):
         single = statistics.median(r["vashista_s"])
         stream = statistics.median(r["vashista_stream_s"])
@@ -21,5 +27,11 @@ for path in sorted(folder.glob("compare_devbox*.json")):
 print("| instance | n | pass ratio: single | stream norms | batch | NNLS / single | NNLS / stream norms | NNLS / batch |")
 print("|---|---:|---|---|---|---|---|---|")
 for (kind, n), runs in sorted(rows.items(), key=lambda kv: (kv[0][0] != "planted", kv[0][1])):
-    cols = [" / ".join(f"{run[c]:.2f}" if c < 3 else f"{run[c]:.1f}" for run in runs) for c in range(6)]
+    def cell(c):
+        fmt = "{:.2f}" if c < 3 else "{:.1f}"
+        values = [run[c] for run in runs]
+        if as_median:
+            return f"{fmt.format(statistics.median(values))} [{fmt.format(min(values))}-{fmt.format(max(values))}]"
+        return " / ".join(fmt.format(v) for v in values)
+    cols = [cell(c) for c in range(6)]
     print(f"| {kind} | {n} | " + " | ".join(cols) + " |")
