@@ -37,7 +37,8 @@ bool keys_stream_from_memory(const Eigen::Ref<const Matrix>& keys, Index rows);
 /// Software prefetching of a one-vector pass (key_dots over all rows). Prefetching changes the speed,
 /// never a value (key_dots forms the same sums either way), so it is chosen by measurement: keys up to
 /// 2 MiB never prefetch (they stay in cache); larger ones are decided per size class (the power of two
-/// of their bytes, with or without the norms) on each thread, from its first passes of that class:
+/// of their bytes, with or without the norms) on each thread, from its first passes of that class: after
+/// kPrefetchWarmup passes that count for nothing (a process's first passes are slow either way: key_dots.cpp),
 /// kPrefetchTrials passes each way, alternating, timed by the caller (report_pass_time); the smaller
 /// minimum wins for the rest of the thread's life. A fixed threshold (keys_stream_from_memory) was wrong
 /// on one of the two machines measured: prefetching made passes over 16-32 MiB of keys 1.5x faster on

@@ -107,10 +107,17 @@ TEST_CASE("plan_pass_prefetch: small keys never prefetch; larger classes are dec
   const PassPrefetch small = plan_pass_prefetch(double(std::size_t{1} << 20), false);
   CHECK_FALSE(small.prefetch);
   CHECK_FALSE(small.timed);
-  // Size classes no other test touches (2^40 and 2^41 bytes): three timed passes each way, alternating,
-  // prefetching first; the faster way then holds.
-  auto decide = [](double bytes, double with_us, double without_us) {
-    for (int pass = 0; pass < 6; ++pass) {
+  // Size classes no other test touches (2^40 and 2^41 bytes): four warm-up passes without prefetching whose
+  // times count for nothing (here slow, or fast enough to win if they counted), then five
+  // timed passes each way, alternating, prefetching first; the faster way then holds.
+  auto decide = [](double bytes, double with_us, double without_us, double warmup_us) {
+    for (int pass = 0; pass < 4; ++pass) {
+      const PassPrefetch plan = plan_pass_prefetch(bytes, true);
+      REQUIRE(plan.timed);
+      CHECK_FALSE(plan.prefetch);
+      report_pass_time(bytes, true, plan.prefetch, warmup_us);
+    }
+    for (int pass = 0; pass < 10; ++pass) {
       const PassPrefetch plan = plan_pass_prefetch(bytes, true);
       REQUIRE(plan.timed);
       CHECK(plan.prefetch == (pass % 2 == 0));
@@ -118,10 +125,10 @@ TEST_CASE("plan_pass_prefetch: small keys never prefetch; larger classes are dec
     }
     return plan_pass_prefetch(bytes, true);
   };
-  const PassPrefetch slower = decide(std::ldexp(1.0, 40), 130.0, 100.0);
+  const PassPrefetch slower = decide(std::ldexp(1.0, 40), 130.0, 100.0, 1000.0);
   CHECK_FALSE(slower.timed);
   CHECK_FALSE(slower.prefetch);
-  const PassPrefetch faster = decide(std::ldexp(1.0, 41), 70.0, 100.0);
+  const PassPrefetch faster = decide(std::ldexp(1.0, 41), 70.0, 100.0, 1.0);
   CHECK_FALSE(faster.timed);
   CHECK(faster.prefetch);
   // The same size without the norms is a class of its own, still undecided.
