@@ -2,8 +2,8 @@
 // Dot products of the keys with one vector: the kernels of the passes over K of the exact hull projection
 // (solvers/hull_projection.cpp) and the streaming peer of the projection's benchmark.
 //
-// Keys are the rows k_i of a row-major n x d matrix. Each kernel reads a row once and forms four rows'
-// dot products at a time with independent accumulators (which the compiler may vectorise), so every
+// Keys are the rows k_i of a row-major n x d matrix. Each kernel reads a row once and forms four or eight
+// rows' dot products at a time with independent accumulators (which the compiler may vectorise), so every
 // sum is computed in some order: the rounding bound |fl(<k_i, v>) - <k_i, v>| <= gamma_d ||k_i|| ||v||
 // of docs/theory.md (section 3, numerics) holds for any order, and with fused multiply-adds (used where
 // the instruction set has FMA: one rounding per step instead of two).
