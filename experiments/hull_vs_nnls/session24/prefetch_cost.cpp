@@ -1,7 +1,7 @@
 // Session 24: cost of software prefetching in a one-vector pass over keys that the cache holds or not.
 // Variants of key_dots's loop (solvers/key_dots.cpp): no prefetch, the per-line prefetch loop, the same unrolled
 // by 8; with and without the norms; eight rows at a time (dot8: plain, prefetching, with the norms);
-// by 8; with and without the norms; Eigen's gemv as the peer. 300 interleaved passes over random keys.
+// Eigen's gemv as the peer. 300 interleaved passes over random keys.
 // Build: g++ -std=c++20 -O3 -DNDEBUG -march=x86-64-v3 -ffp-contract=off -fno-math-errno -fopenmp -I/usr/include/eigen3 prefetch_cost.cpp -o prefetch_cost
 // Run:   taskset -c 1 ./prefetch_cost N
 #include <Eigen/Dense>
