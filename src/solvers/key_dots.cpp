@@ -62,9 +62,10 @@ void dot4(const double* r0, const double* r1, const double* r2, const double* r3
 // Eight dot products <row_t, v>, rows `stride` apart (the plain pass: no norms). Eight rows read side by
 // side keep eight streams of cache lines in flight, which the hardware prefetcher follows: on the
 // development box (AMD EPYC VM) the plain pass over n = 131072 keys (128 MiB, from memory) took 7.2 ms
-// median with this kernel, as Eigen's gemv (7.3), against 9.8 ms with dot4 (8.8 prefetching), and 326
-// against 377 us at n = 16384; alike at n = 4096 (keys in L3). With the norms, sixteen accumulators
-// spill: dot4<true> stays there (docs/benchmarks.md, "Session 24").
+// median with this kernel, as Eigen's gemv, against 9.6 ms with dot4 (8.5 prefetching), and 262 against
+// 322 us at n = 16384; alike at n = 4096 (keys in L3). On the GPU host's Xeon: 3-5 % slower at n <= 16384,
+// 5 % faster at 131072. With the norms, sixteen accumulators spill: dot4<true> stays there
+// (docs/benchmarks.md, "Session 24").
 void dot8(const double* r0, Index stride, const double* v, Index d, double* dots) {
   const double *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride, *r4 = r3 + stride, *r5 = r4 + stride,
                *r6 = r5 + stride, *r7 = r6 + stride;
@@ -168,8 +169,8 @@ constexpr double kResidentBytes = double(std::size_t{2} << 20);  // never prefet
 // The first passes of a process run slowly whichever way (warm-up: first touches, cold caches and
 // predictors): on the development box (AMD EPYC VM) the first pass 1 of n = 4096 planted/far solves took
 // 350-500 us and the next three 100-130 us against ~75 us later. With 3 timed passes each way counted from
-// the first, one process in ~5-15 decided to prefetch a pass that then took 1.4x its time (pass 1 with
-// norms ~105 against ~75 us; prefetching instructions only cost time on keys the L3 holds). So the first
+// the first, 2 of 40 processes decided to prefetch pass 1 there, which then took ~1.4x its time
+// (prefetching instructions only cost time on keys the L3 holds; docs/benchmarks.md, "Session 24"). So the first
 // kPrefetchWarmup passes of a class are timed by nobody, and 5 passes each way decide.
 constexpr int kPrefetchWarmup = 4;                               // passes of a class not timed
 constexpr int kPrefetchTrials = 5;                               // timed passes each way per class

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Session 24: compare.py rounds on the development box, new (063b7ab, /tmp/thn) and base (7b9776a, /tmp/thb)
-# time_hull interleaved. Usage: devbox_rounds.sh FIRST LAST
+# Session 24: compare.py rounds on the development box, new (/tmp/thn) and base (7b9776a, /tmp/thb) time_hull
+# interleaved. Usage: devbox_rounds.sh FIRST LAST. Rounds 1-4 ran with new = 063b7ab (before dot8); their
+# files were then renamed compare_devbox_063b7ab_*.
 cd "$(dirname "$0")/../../.."
 for r in $(seq "$1" "$2"); do
   for v in new base; do
