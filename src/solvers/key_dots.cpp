@@ -122,7 +122,8 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
       if (i + t < stop) out[i + t] = s[t];
   }
   // The squared norms become norms in one vectorised loop (four square roots per instruction): a scalar
-  // square root per row, behind the row's dot products, stalled pass 1 (a tenth of its samples).
+  // square root per row, behind the row's dot products, stalled pass 1 (about a tenth of its samples in a
+  // perf profile of planted n = 4096 solves).
   if (norms != nullptr) {
     double* __restrict squared = norms;
 #pragma omp simd
