@@ -74,12 +74,13 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
                                    // the norms of pass 1 re-read the block from cache, not memory)
 
 // A pass for 2 to kNarrowBatch queries is one key_dots sweep per query over each block (the block stays
-// in L2 between the sweeps); for more queries one Eigen GEMM per block. The GEMM packs the block (a copy
-// of it) on every call, which for 2-4 queries cost as much as the product: batches of 2 queries took
-// 1.4-2.6x the time per query of single solves. With the sweeps, batches of 2 and 4 queries take
-// 0.38-0.97x their earlier time (development box, AMD EPYC, d = 128; docs/benchmarks.md "Session 21").
-// At thresholds of 8 and 16 the 32-query batch at planted n = 4096 took 1.7x its time: the GEMM's page
-// faults (gemm_part below), not the sweeps; without them thresholds 4 and 8 measured alike ("Session 22").
+// in L2 between the sweeps); for more queries key_dots_many reads each row of the block once per eight
+// queries. Until session 25 the wider passes were an Eigen GEMM per block, which packs the block (a copy
+// of it) on every call: for 2-4 queries that cost as much as the product (batches of 2 queries took
+// 1.4-2.6x the time per query of single solves; the sweeps 0.38-0.97x of that, docs/benchmarks.md
+// "Session 21"), and for 8 queries the packing took more samples than the product (planted n = 4096:
+// 16 % against 11 % of a batch's time); key_dots_many took batches of 8 queries to 0.6-0.9x their time
+// per query on the development box ("Session 25").
 constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
 
@@ -192,21 +193,12 @@ StateCache& state_cache() {
   return cache;
 }
 
-// The GEMM of a batch's pass without heap allocations. Eigen's product allocates its packing buffers
-// (a copy of the row block, a copy of the columns) on the heap when one exceeds
-// EIGEN_STACK_ALLOCATION_LIMIT (128 KiB), else on the stack; a 256-row block at d = 128 is 256 KiB. Freed
-// after every block, glibc gave the top of its heap back to the system and the next block page-faulted
-// it in again. On the development box (AMD EPYC VM, where a page fault costs ~12 us) a 2 s run of the
-// 32-query batch at planted n = 4096 took 47 000-78 000 page faults, 79 % of them there, and 7 700 without
-// the churn; in one of the VM's phases batches of 8 queries took 1.9-2.0x their time (planted n = 4096:
-// 551-583 against 283-285 us per query), and the churn was the "unexplained" 1.7x of session 21
-// (docs/benchmarks.md, "Session 22"). So the product is formed on parts of at most gemm_part(d) rows and
-// columns, whose buffers fit the stack limit, into a per-thread result kept between passes (256 doubles
-// per query of the widest batch so far: under 1/12 of that batch's states, which hold ~12 per key).
-Index gemm_part(Index d) {
-  return std::max<Index>(4, Index{EIGEN_STACK_ALLOCATION_LIMIT} / (d * static_cast<Index>(sizeof(double))));
-}
-
+// The products of a block of a many-vector pass (key_dots_many), in a per-thread buffer kept between
+// passes. Freed after every block, glibc gave the top of its heap back to the system and the next block
+// page-faulted it in again: on the development box (AMD EPYC VM, where a page fault costs ~12 us) that
+// churn, then in the GEMM's packing buffers, made batches of 8 queries take 1.9-2.0x their time in one of
+// the VM's phases (docs/benchmarks.md, "Session 22"). 256 doubles per query of the widest batch so far:
+// under 1/12 of that batch's states, which hold ~12 per key.
 Eigen::MatrixXd& block_product_buffer(Index rows, Index cols) {
   thread_local Eigen::MatrixXd buffer;
   if (buffer.rows() < rows || buffer.cols() < cols)
@@ -254,6 +246,12 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   std::optional<PlannedPass> planned;  // reports the single pass's time when it ends (function exit)
   if (single) planned.emplace(key_bytes(keys, rows), norms != nullptr);
   const bool prefetch = single ? planned->prefetch() : keys_stream_from_memory(keys, rows);
+  // The columns for key_dots_many, kept between passes; the blocks' threads read them through a plain
+  // pointer (a thread_local named inside the loop's body would be each thread's own, empty, vector).
+  thread_local std::vector<double> interleaved;
+  if (static_cast<Index>(order.size()) > kNarrowBatch) interleave_vectors(cols, interleaved);
+  const double* const interleaved_vectors = interleaved.data();
+  const Index interleaved_cols = (static_cast<Index>(order.size()) + kInterleave - 1) / kInterleave * kInterleave;
   // Threads only for a batch: an OpenMP region on a loaded machine costs a single sweep more than it saves.
   for_each_index(blocks, !single, false, [&](Index b) {
     const Index start = b * kBlockRows;
@@ -278,14 +276,8 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
       const Index stop = std::min(len, active[order[0]]->visible - start);
       out.segment(start, stop).noalias() = block.topRows(stop) * cols.col(0);
     } else {
-      Eigen::MatrixXd& prod = block_product_buffer(len, ncols);
-      const Index part = gemm_part(d);
-      for (Index r = 0; r < len; r += part)
-        for (Index c = 0; c < ncols; c += part) {
-          const Index rows_here = std::min(part, len - r), cols_here = std::min(part, ncols - c);
-          prod.block(r, c, rows_here, cols_here).noalias() =
-              block.middleRows(r, rows_here) * cols.middleCols(c, cols_here);
-        }
+      Eigen::MatrixXd& prod = block_product_buffer(len, interleaved_cols);
+      key_dots_many(keys, start, len, interleaved_vectors, ncols, prod.data(), prod.rows());
       for (Index c = 0; c < ncols; ++c) {
         const std::size_t j = order[static_cast<std::size_t>(c)];
         const Index stop = std::min(len, active[j]->visible - start);
@@ -583,7 +575,7 @@ double move_ratio(const Pricing& pr, Index i) {
 // little between its solves, so re-reading the other 3/4 of the pool's scattered rows at every solve
 // found no more violators on the benchmark (full passes 2.06 either way at n = 4096 and 16384) while
 // costing ~0.1 pass each time. In a large batch (no screening) a key missed here costs another full
-// pass (n = 131072 batch: 2.28 full passes instead of 2.03), but that pass is the batch's shared GEMM,
+// pass (n = 131072 batch: 2.28 full passes instead of 2.03), but that pass is the batch's shared pass,
 // ~1/4 of a pass per query there: batches shrink too (x86-64-v3 build, development box, planted batch
 // time per query in passes: n = 4096 3.01-3.13 -> 2.95-2.96, 16384 2.68-3.12 -> 2.54-2.90, 131072
 // 1.54-1.65 either way; docs/benchmarks.md, "Session 11").

@@ -75,7 +75,7 @@ struct HullOptions {
   /// query-axis bound.
   double screening_fraction = 0.125;
   /// Screening is used only for batches of at most this many queries: it keeps four n-sized arrays per
-  /// query, and in a larger batch a shared full pass (one GEMM) costs each query about as little as its
+  /// query, and in a larger batch a shared full pass costs each query about as little as its
   /// own scattered partial passes, so every pricing pass after the first full one is full there.
   int screening_max_batch = 4;
 };

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <vector>
 
 namespace vashista {
 
@@ -24,6 +25,18 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
 /// out[rows[s]] = <k_{rows[s]}, v> for s < count (scattered rows, e.g. a candidate pool).
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
                       double* out);
+
+/// Vectors of a many-vector pass (key_dots_many), interleaved by groups of kInterleave: group g holds
+/// w[kInterleave j + c] = v_{kInterleave g + c}[j] for j < d, zeros where the vectors run out.
+constexpr Index kInterleave = 8;
+void interleave_vectors(const Eigen::Ref<const Eigen::MatrixXd>& vectors, std::vector<double>& interleaved);
+
+/// Rows [start, start + len) against `count` vectors at once (interleaved by interleave_vectors):
+/// out[c * out_stride + i] = <k_{start + i}, v_c> for i < len and c < count rounded up to a multiple of
+/// kInterleave (the padding columns receive zeros' products). Each row is read once per kInterleave
+/// vectors, with no copy of the keys (a GEMM packs each block of keys first).
+void key_dots_many(const Eigen::Ref<const Matrix>& keys, Index start, Index len, const double* interleaved,
+                   Index count, double* out, Index out_stride);
 
 /// True when the first `rows` keys are too large to stay in cache between passes (more than 8 MiB): the
 /// passes of a batch's tail (one query left) then prefetch (one-vector passes: plan_pass_prefetch). On the development box (2-core AMD

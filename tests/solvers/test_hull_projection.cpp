@@ -323,7 +323,8 @@ void check_batch_equals_single(const Matrix& keys, const Matrix& queries, const 
 }  // namespace
 
 TEST_CASE("hull: batch equals single, visible prefixes honoured") {
-  // 4 queries take the batch's passes query by query (key_dots), 9 as one GEMM per block (kNarrowBatch).
+  // 4 queries take the batch's passes query by query (key_dots), 9 in two groups of interleaved vectors
+  // per block, the second padded (key_dots_many; kNarrowBatch).
   for (const Index m : {Index{4}, Index{9}}) {
     CAPTURE(m);
     std::mt19937_64 rng(7);
@@ -343,11 +344,10 @@ TEST_CASE("hull: batch equals single, visible prefixes honoured") {
   }
 }
 
-TEST_CASE("hull: a batch whose GEMM is formed in parts (large d) equals single solves") {
-  // At d = 2048 the pass's product is formed on parts of 8 rows and 8 columns (gemm_part in
-  // hull_projection.cpp: 128 KiB / (8 d) rows), so 20 queries over 300 keys (two blocks of rows) exercise
-  // the row split, the column split (8 + 8 + 4) and a block shorter than the block size. Without
-  // screening every pricing pass is full: the first one prices all 20 queries in one GEMM per block.
+TEST_CASE("hull: a batch of 20 queries at large d (three groups of vectors) equals single solves") {
+  // 20 queries are priced in groups of 8 + 8 + 4 (key_dots_many, the last group padded) over 300 keys
+  // of d = 2048 (two blocks of rows, the second shorter than the block size). Without screening every
+  // pricing pass is full: the first one prices all 20 queries together.
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal;
   const Index n = 300, d = 2048, m = 20;

@@ -84,6 +84,48 @@ TEST_CASE("key_dots: dots and norms within gamma_d ||k|| ||v|| on ranges, stride
   }
 }
 
+TEST_CASE("key_dots_many: every vector's dots within gamma_d ||k|| ||v||, padding zeros, nothing past the range") {
+  std::mt19937_64 rng(13);
+  std::normal_distribution<double> normal;
+  for (Index d : {Index{1}, Index{5}, Index{128}, Index{131}}) {
+    const Index n = 23;
+    const Matrix wide = Matrix::NullaryExpr(n, d + 3, [&](Index, Index) { return normal(rng); });
+    const Eigen::Ref<const Matrix> keys = wide.leftCols(d);  // outer stride d + 3
+    for (Index count : {Index{1}, Index{5}, Index{8}, Index{9}, Index{17}}) {
+      const Eigen::MatrixXd vectors = Eigen::MatrixXd::NullaryExpr(d, count, [&](Index, Index) { return normal(rng); });
+      std::vector<double> interleaved;
+      interleave_vectors(vectors, interleaved);
+      const Index padded = (count + kInterleave - 1) / kInterleave * kInterleave;
+      REQUIRE(static_cast<Index>(interleaved.size()) == padded * d);
+      for (Index start : {Index{0}, Index{3}}) {
+        for (Index len : {Index{0}, Index{1}, Index{4}, Index{7}, n - start}) {
+          CAPTURE(d);
+          CAPTURE(count);
+          CAPTURE(start);
+          CAPTURE(len);
+          const Index out_stride = len + 2;  // columns longer than the range: the rest stays untouched
+          std::vector<double> out(static_cast<std::size_t>(out_stride * padded), -7.0);
+          key_dots_many(keys, start, len, interleaved.data(), count, out.data(), out_stride);
+          for (Index c = 0; c < padded; ++c) {
+            for (Index i = 0; i < out_stride; ++i) {
+              const double got = out[static_cast<std::size_t>(c * out_stride + i)];
+              if (i >= len) {
+                CHECK(got == -7.0);
+              } else if (c >= count) {
+                CHECK(got == 0.0);  // a padding vector is zero
+              } else {
+                const Vector v = vectors.col(c);
+                CHECK(std::abs(static_cast<long double>(got) - exact_dot(keys, start + i, v)) <=
+                      gamma_bound(d) * keys.row(start + i).norm() * v.norm());
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("key_pass_dots: the whole pass, the batch-tail streaming threshold and size errors") {
   std::mt19937_64 rng(11);
   std::normal_distribution<double> normal;
