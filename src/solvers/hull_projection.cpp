@@ -113,6 +113,7 @@ struct QueryState {
   Vector scores;    // s_i = <k_i, q>
   Vector kr;        // t_i = <k_i, r> of the last pricing pass
   Vector x, r;
+  double x_dx = 0;  // rounding bound dx of the stored x (assemble_point)
   MinNormPoint mnp;
   std::vector<Index> wset;  // global key index of each working-set point
   std::vector<char> in_w;   // n flags
@@ -634,7 +635,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   pr.gap_bound = kNaN;
   const Index n = st.visible;
   const double d = static_cast<double>(keys.cols());
-  pr.dx = assemble_point(keys, st);  // x is unchanged since the pass; this only recomputes dx
+  pr.dx = st.x_dx;  // x is unchanged since assemble_point
   pr.xr = st.x.dot(st.r);
   pr.xnorm = st.x.norm();
   pr.rnorm = st.r.norm();
@@ -1202,7 +1203,7 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
       // screening reference (a pool-stage x only selects violators; the next solve polishes).
       if (!st.mnp.solve(0, left, st.next_full || st.screened || (options.screening && st.axis_failures < kAxisFailures)))
         st.iteration_limit = true;
-      assemble_point(keys, st);
+      st.x_dx = assemble_point(keys, st);
     });
     // Pricing pass: t_i = <k_i, r>, over every key for the queries that need a full pass, over the
     // survivors (candidate pool or screening) for the others.
