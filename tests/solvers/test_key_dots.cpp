@@ -91,7 +91,7 @@ TEST_CASE("key_dots_many: every vector's dots within gamma_d ||k|| ||v||, paddin
     const Index n = 23;
     const Matrix wide = Matrix::NullaryExpr(n, d + 3, [&](Index, Index) { return normal(rng); });
     const Eigen::Ref<const Matrix> keys = wide.leftCols(d);  // outer stride d + 3
-    for (Index count : {Index{1}, Index{5}, Index{8}, Index{9}, Index{17}}) {
+    for (Index count : {Index{1}, Index{3}, Index{5}, Index{8}, Index{9}, Index{17}}) {
       const Eigen::MatrixXd vectors = Eigen::MatrixXd::NullaryExpr(d, count, [&](Index, Index) { return normal(rng); });
       std::vector<double> interleaved;
       interleave_vectors(vectors, interleaved);
