@@ -79,7 +79,7 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
 // of it) on every call: for 2-4 queries that cost as much as the product (batches of 2 queries took
 // 1.4-2.6x the time per query of single solves; the sweeps 0.38-0.97x of that, docs/benchmarks.md
 // "Session 21"), and for 8 queries the packing took more samples than the product (planted n = 4096:
-// 16 % against 11 % of a batch's time); key_dots_many took batches of 8 queries to 0.6-0.9x their time
+// 16 % against 11 % of a batch's time); key_dots_many took batches of 8 queries to 0.65-0.9x their time
 // per query on the development box ("Session 25").
 constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
