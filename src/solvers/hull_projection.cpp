@@ -39,10 +39,10 @@
 #include "solvers/hull_projection.hpp"
 
 #include "core/error.hpp"
+#include "solvers/gram_inverse_bound.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/min_norm_point.hpp"
 
-#include <Eigen/Cholesky>
 #include <Eigen/QR>
 
 #include <algorithm>
@@ -788,10 +788,11 @@ Vector face_weights(const Eigen::Ref<const Matrix>& keys, const QueryState& st, 
 //   For delta = x~ - x_A (in span D, so <delta, r_A> = 0):
 //     lambda_i(x~) - lambda_i(x_A) = -<x_A - k_i, delta> - ||delta||^2,
 //   hence |l_i - lambda_i(x*)| <= err_i := rho_i + eta (dist_i + dx + eta) + eta^2.
-// ||G^{-1}|| is bounded with an approximate inverse R of the computed G^ (Rump's argument):
+// ||G^{-1}|| is bounded from the computed G^ (solvers/gram_inverse_bound.hpp: a Cholesky factorisation
+// of G^ - s I that completes proves lambda_min(G) >= s minus its rounding and e_G; Rump's approximate
+// inverse argument where that fails), with
 //   ||G - G^||_F <= e_G := (2u' + u'^2 + gamma_{d}) ||D^||_F^2   (u' = u / (1 - u): rounding of the
-//   differences D^ and of the products), theta := ||I - R G||_F <= ||I - fl(R G^)||_F
-//   + gamma_{f} ||R||_F ||G^||_F + ||R||_F e_G; theta < 1/2  =>  ||G^{-1}||_2 <= ||R||_F / (1 - theta).
+//   differences D^ and of the products).
 //   |g_s - fl(<d^_s, r>)| <= ||d^_s|| (u' (||r|| + e_r) + e_r + gamma_d ||r||), e_r = u ||r|| (1 + u) + dx.
 // Every bound is inflated by (1 + 64 u) for the rounding of its own evaluation. When any condition
 // fails (duplicates or affinely dependent keys outside C whose multiplier is 0 up to rounding, a
@@ -823,23 +824,16 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
     for (Index s = 0; s < m; ++s)
       diff.col(s) = keys.row(st.wset[static_cast<std::size_t>(corral[static_cast<std::size_t>(s + 1)])]).transpose() -
                     keys.row(base).transpose();
-    // G^ = fl(D^T D): one triangle by a rank update (half the products of a general product), mirrored;
+    // G^ = fl(D^T D): the lower triangle by a rank update (half the products of a general product);
     // each entry is still one length-d dot product, so e_gram below holds.
     Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(m, m);
     gram.selfadjointView<Eigen::Lower>().rankUpdate(diff.transpose());
-    gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
     const double dfro2 = diff.squaredNorm();
     const double tiny = underflow_floor(d);  // absolute (subnormal) error of an entry of G or g
     const double e_gram = ((2.0 * up + up * up + gamma(static_cast<double>(d))) * dfro2 + static_cast<double>(m) * tiny) * inflate;
-    const Eigen::LLT<Eigen::MatrixXd> cholesky(gram);  // G^ is symmetric positive definite unless D is (near) rank-deficient
-    if (cholesky.info() != Eigen::Success) return lc;
-    Eigen::MatrixXd inverse = cholesky.solve(Eigen::MatrixXd::Identity(m, m));
-    if (!inverse.allFinite()) return lc;
-    const Eigen::MatrixXd residual = Eigen::MatrixXd::Identity(m, m) - inverse * gram;
-    const double rfro = inverse.norm();
-    const double theta = (residual.norm() + gamma(static_cast<double>(m)) * rfro * gram.norm() + rfro * e_gram) * inflate;
-    if (!(theta < 0.5)) return lc;
-    const double ginv = rfro / (1.0 - theta) * inflate;
+    // ||G^{-1}||_2 <= ginv (solvers/gram_inverse_bound.hpp); inf when G is not proven positive definite.
+    const double ginv = gram_inverse_bound(gram, e_gram, tiny);
+    if (!std::isfinite(ginv)) return lc;
     // g and its rounding.
     const double rn = pr.rnorm;
     const double e_r = kU * rn * (1.0 + kU) + pr.dx;
@@ -872,6 +866,53 @@ struct Classification {
   Index delta_key = -1;
 };
 
+// A bar affine in (rho_i, dist_i): bar = rho_i a + dist_i b + c (coefficients hoisted out of the loops).
+struct BarCoefficients {
+  double a, b, c;
+  double operator()(double rho, double dist) const { return rho * a + dist * b + c; }
+};
+
+// The reductions of classify's per-key loop.
+struct BarTotals {
+  double delta = kInf, delta_lo = kInf, delta_hi = kInf;  // over the keys outside F
+};
+
+// error_i = the Frank-Wolfe bar, or the smaller of it and the linear bar (kWithLinear), for every key, with
+// the reductions of classify, in one vectorised loop. Until session 26 this loop sat in classify and was
+// scalar in the compiled solver (6 instructions per key for one bar term under callgrind, no 256-bit
+// instruction in classify), ~4 % of a planted single solve at n = 4096 on the development box.
+template <bool kWithLinear>
+BarTotals bar_loop(Index n, const double* __restrict lam, const double* __restrict rho, const double* __restrict dist,
+                   double* __restrict error, BarCoefficients fw, BarCoefficients lc) {
+  double delta = kInf, delta_lo = kInf, delta_hi = kInf;
+#pragma omp simd reduction(min : delta, delta_lo, delta_hi)
+  for (Index i = 0; i < n; ++i) {
+    const double l = lam[i];
+    double err = fw(rho[i], dist[i]);
+    if constexpr (kWithLinear) err = std::min(err, lc(rho[i], dist[i]));
+    error[i] = err;
+    const double lo = l - err;
+    // A face key's values are pushed to +inf by adding `excluded` (l_i finite): written with the choice
+    // inside each min (in_face ? kInf : l), GCC 12 left the loop scalar.
+    const double excluded = lo <= 0 ? kInf : 0.0;
+    delta = std::min(delta, l + excluded);
+    delta_lo = std::min(delta_lo, lo + excluded);
+    delta_hi = std::min(delta_hi, l + err + excluded);
+  }
+  return {delta, delta_lo, delta_hi};
+}
+
+// The keys that the linear bar does not prove outside (l_i - bar_i > 0 fails), counted in a double (exact
+// below 2^53; an integer count of a double comparison costs SSE2 conversions). A loop of its own: with
+// this count inside bar_loop GCC 12 vectorised neither.
+double count_not_outside(Index n, const double* __restrict lam, const double* __restrict rho,
+                         const double* __restrict dist, BarCoefficients lc) {
+  double count = 0;
+#pragma omp simd reduction(+ : count)
+  for (Index i = 0; i < n; ++i) count += lam[i] - lc(rho[i], dist[i]) > 0 ? 0.0 : 1.0;
+  return count;
+}
+
 // Bars, face and Delta in one vectorised loop and one scan over the keys (certificates of the header
 // comment and of linear_certificate). Frank-Wolfe bar of key i: (rho_i + e (||r|| + dist_i + 2 dx) + 3 e^2)(1 + 32u);
 // with the linear certificate (lc non-null) also its bar (rho_i + eta (dist_i + dx + eta) + eta^2)(1 + 64u),
@@ -889,45 +930,19 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
   const double* __restrict dist = pr.dist.data();
   const double* __restrict lam = lambda.data();
   double* __restrict error = lambda_error.data();
-  // Both bars are affine in (rho_i, dist_i): bar = rho_i a + dist_i b + c, coefficients hoisted out of the loop.
-  const double fw_a = kFrankWolfeInflate, fw_b = e * kFrankWolfeInflate,
-               fw_c = (e * (rnorm + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate + floor;
-  const double lc_a = kLinearInflate, lc_b = eta * kLinearInflate, lc_c = (eta * (dx + eta) + eta * eta) * kLinearInflate + floor;
-  auto linear_bar = [&](Index i) { return rho[i] * lc_a + dist[i] * lc_b + lc_c; };
-  // Bars, face, Delta and violations in one branch-free (vectorised) loop. With lc every key must be
-  // proven outside (l_i - bar > 0) except the corral's, which are checked below (and counted here among
-  // the keys that are not proven outside); when that check fails the reductions are discarded.
-  // The keys' counts are accumulated in doubles (exact below 2^53; an integer count of a double
-  // comparison costs SSE2 several conversions per pair). face_hi and the violations are taken over the
-  // face afterwards (a violation, hi_i < 0, has lo_i < 0: it is in the face).
-  double not_outside = 0;
-  double delta = kInf, delta_lo = kInf, delta_hi = kInf;
-  auto bars = [&](auto with_linear) {
-    constexpr bool kWithLinear = decltype(with_linear)::value;
-#pragma omp simd reduction(+ : not_outside) reduction(min : delta, delta_lo, delta_hi)
-    for (Index i = 0; i < n; ++i) {
-      const double l = lam[i];
-      double err = rho[i] * fw_a + dist[i] * fw_b + fw_c;
-      if constexpr (kWithLinear) {
-        const double lc_err = linear_bar(i);
-        not_outside += l - lc_err > 0 ? 0.0 : 1.0;
-        err = std::min(err, lc_err);
-      }
-      error[i] = err;
-      const double lo = l - err;
-      const bool in_face = lo <= 0;
-      delta = std::min(delta, in_face ? kInf : l);
-      delta_lo = std::min(delta_lo, in_face ? kInf : lo);
-      delta_hi = std::min(delta_hi, in_face ? kInf : l + err);
-    }
-  };
-  if (linear)
-    bars(std::true_type{});
-  else
-    bars(std::false_type{});
+  // Bars, face, Delta and violations in one branch-free (vectorised) loop (bar_loop). With lc every key
+  // must be proven outside (l_i - bar > 0) except the corral's, which are checked below (and counted there
+  // among the keys that are not proven outside); when that check fails the reductions are discarded.
+  const BarCoefficients fw{kFrankWolfeInflate, e * kFrankWolfeInflate,
+                           (e * (rnorm + 2.0 * dx) + 3.0 * e * e) * kFrankWolfeInflate + floor};
+  const BarCoefficients lcb{kLinearInflate, eta * kLinearInflate, (eta * (dx + eta) + eta * eta) * kLinearInflate + floor};
+  const BarTotals totals =
+      linear ? bar_loop<true>(n, lam, rho, dist, error, fw, lcb) : bar_loop<false>(n, lam, rho, dist, error, fw, lcb);
+  const double delta = totals.delta, delta_lo = totals.delta_lo, delta_hi = totals.delta_hi;
   if (linear) {
+    double not_outside = count_not_outside(n, lam, rho, dist, lcb);
     for (Index i : corral_keys) {
-      const double lc_err = linear_bar(i);
+      const double lc_err = lcb(rho[i], dist[i]);
       if (!(std::abs(lam[i]) <= lc_err)) return false;
       if (!(lam[i] - lc_err > 0)) --not_outside;
     }
