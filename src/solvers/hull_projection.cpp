@@ -956,13 +956,23 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
   out.delta_lo = delta_lo;
   out.delta_hi = delta_hi;
   face.clear();
-  for (Index i = 0; i < n; ++i) {
-    const double l = lam[i];
-    if (l - error[i] <= 0) {
-      face.push_back(i);
-    } else if (out.delta_key < 0 && l == delta) {  // the first key of the smallest outside multiplier
-      out.delta_key = i;
-      out.delta = l;
+  // Blocks of kScanBlock keys are tested in one vectorised step; only blocks holding a face key or the
+  // value delta are walked key by key (the face has tens of keys: most blocks hold neither).
+  constexpr Index kScanBlock = 16;
+  for (Index first = 0; first < n; first += kScanBlock) {
+    const Index last = std::min(n, first + kScanBlock);
+    double marked = 0;
+#pragma omp simd reduction(+ : marked)
+    for (Index i = first; i < last; ++i) marked += lam[i] - error[i] <= 0 || lam[i] == delta ? 1.0 : 0.0;
+    if (marked == 0) continue;
+    for (Index i = first; i < last; ++i) {
+      const double l = lam[i];
+      if (l - error[i] <= 0) {
+        face.push_back(i);
+      } else if (out.delta_key < 0 && l == delta) {  // the first key of the smallest outside multiplier
+        out.delta_key = i;
+        out.delta = l;
+      }
     }
   }
   double worst = kInf;  // the most negative multiplier among the violations
