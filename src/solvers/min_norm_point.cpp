@@ -164,7 +164,9 @@ void MinNormPoint::drop_corral_position(std::size_t position) {
   for (Index c = col; c + 1 < k; ++c) {
     Eigen::JacobiRotation<double> rotation;
     rotation.makeGivens(r_(c, c), r_(c + 1, c));
-    auto rk = r_.topLeftCorner(k, k - 1);
+    // Rows c and c + 1 are zero left of column c here (R was triangular, and the rotations before this one
+    // zeroed the subdiagonal up to column c - 1): the rotation touches columns c .. k - 2 only.
+    auto rk = r_.block(0, c, k, k - 1 - c);
     rk.applyOnTheLeft(c, c + 1, rotation.adjoint());
     r_(c + 1, c) = 0.0;
     auto qk = q_.leftCols(k);
