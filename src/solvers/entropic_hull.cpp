@@ -3,6 +3,7 @@
 #include "solvers/entropic_hull.hpp"
 
 #include "core/error.hpp"
+#include "solvers/rounding.hpp"
 
 #include <Eigen/Cholesky>
 
@@ -22,7 +23,6 @@ const char* to_string(EntropicStatus status) {
 
 namespace {
 
-constexpr double kUnit = std::numeric_limits<double>::epsilon() / 2;  // unit roundoff u
 
 // Key-set constants shared by every eps of a path.
 struct Problem {
@@ -68,13 +68,13 @@ struct Eval {
 // the tail error bar directly (2 da per ln p_i, first order), not through y_error.
 double gradient_sum_rounding(const Problem& pb, const Vector& y) {
   const double sd = std::sqrt(static_cast<double>(pb.d()));
-  return 4 * (sd + std::log2(static_cast<double>(pb.n())) + 2) * kUnit * (pb.q.norm() + y.norm() + pb.key_max);
+  return 4 * (sd + std::log2(static_cast<double>(pb.n())) + 2) * kUnitRoundoff * (pb.q.norm() + y.norm() + pb.key_max);
 }
 
 double gradient_noise(const Problem& pb, double eps, const Vector& y, const Vector& p, const Vector& x) {
   const double sd = std::sqrt(static_cast<double>(pb.d()));
   const double sums = gradient_sum_rounding(pb, y);
-  const double da = (sd + 2) * kUnit * pb.key_max * y.norm() / eps;
+  const double da = (sd + 2) * kUnitRoundoff * pb.key_max * y.norm() / eps;
   return sums + da * (p.dot(pb.dist_to_centre) + (pb.centre - x).norm());
 }
 
@@ -93,7 +93,7 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y) {
   e.grad_norm = e.grad.norm();
   const double yq = y.dot(pb.q), yy = 0.5 * y.squaredNorm(), le = eps * e.lse;
   e.dual = -yq - yy - le;
-  e.noise = 64 * kUnit * (std::abs(yq) + yy + std::abs(le) + std::abs(e.dual));
+  e.noise = 64 * kUnitRoundoff * (std::abs(yq) + yy + std::abs(le) + std::abs(e.dual));
   e.grad_noise = gradient_noise(pb, eps, y, e.p, e.x);
   return e;
 }
@@ -136,8 +136,8 @@ TailEstimate tail_of(const Problem& pb, const Vector& log_p, const Vector& y, do
   t.log_mass = top + std::log(sum);
   // logit rounding: |fl(<k_i, y>) - <k_i, y>| <~ (sqrt(d) + 2) u ||k_i|| ||y|| (Higham, probabilistic form),
   // twice (the logit and the LSE), plus the LSE sums.
-  const double logit_rounding = 4 * (std::sqrt(static_cast<double>(pb.d())) + 2) * kUnit * pb.key_max * y.norm() / eps +
-                                8 * std::log2(static_cast<double>(pb.n()) + 1) * kUnit;
+  const double logit_rounding = 4 * (std::sqrt(static_cast<double>(pb.d())) + 2) * kUnitRoundoff * pb.key_max * y.norm() / eps +
+                                8 * std::log2(static_cast<double>(pb.n()) + 1) * kUnitRoundoff;
   t.log_error = y_error * (far + pb.radius) / eps + logit_rounding;
   return t;
 }

@@ -1,5 +1,7 @@
 #include "solvers/gram_inverse_bound.hpp"
 
+#include "solvers/rounding.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -8,11 +10,9 @@ namespace vashista {
 
 namespace {
 
-constexpr double kU = std::numeric_limits<double>::epsilon() / 2;
-constexpr double kInflate = 1.0 + 64.0 * kU;
+constexpr double kInflate = 1.0 + 64.0 * kUnitRoundoff;
 constexpr int kInverseIterations = 4;  // enough for the first shift on the benchmark's corrals (2 left some to the second)
 
-double gamma(double k) { return k * kU / (1.0 - k * kU); }
 
 // In place, lower triangle: A = L L^T by columns (column j = A(j:m, j) - sum_{k<j} L(j, k) L(j:m, k), then
 // scaled by its pivot's square root); each entry is one inner product of length <= m and one division,
@@ -85,11 +85,11 @@ double shifted_lower_bound(const Eigen::MatrixXd& gram, double s, double gram_er
     max_diagonal = std::max(max_diagonal, a(j, j));
   }
   if (!cholesky_in_place(a)) return 0.0;
-  trace *= 1.0 + gamma(static_cast<double>(m));  // the rounding of its own sum
-  const double g = gamma(static_cast<double>(m) + 1.0);
-  const double up = kU / (1.0 - kU);
+  trace *= 1.0 + rounding_gamma(static_cast<double>(m));  // the rounding of its own sum
+  const double g = rounding_gamma(static_cast<double>(m) + 1.0);
+  const double up = kUnitRoundoff / (1.0 - kUnitRoundoff);
   const double loss = (up * max_diagonal + g / (1.0 - g) * trace + gram_error + static_cast<double>(m) * tiny) * kInflate;
-  return s * (1.0 - 4.0 * kU) - loss;
+  return s * (1.0 - 4.0 * kUnitRoundoff) - loss;
 }
 
 // Rump's bound from the approximate inverse R = (L L^T)^{-1}, or inf.
@@ -102,7 +102,7 @@ double approximate_inverse_bound(const Eigen::MatrixXd& gram, const Eigen::Matri
   if (!inverse.allFinite()) return kInf;
   const Eigen::MatrixXd residual = Eigen::MatrixXd::Identity(m, m) - inverse * full;
   const double rfro = inverse.norm();
-  const double theta = (residual.norm() + gamma(static_cast<double>(m)) * rfro * full.norm() + rfro * gram_error) * kInflate;
+  const double theta = (residual.norm() + rounding_gamma(static_cast<double>(m)) * rfro * full.norm() + rfro * gram_error) * kInflate;
   if (!(theta < 0.5)) return kInf;
   return rfro / (1.0 - theta) * kInflate;
 }

@@ -42,6 +42,7 @@
 #include "solvers/gram_inverse_bound.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/min_norm_point.hpp"
+#include "solvers/rounding.hpp"
 
 #include <Eigen/QR>
 
@@ -67,9 +68,8 @@ const char* to_string(HullStatus status) {
 }
 
 namespace {
-constexpr double kU = std::numeric_limits<double>::epsilon() / 2;
-constexpr double kFrankWolfeInflate = 1.0 + 32.0 * kU;  // rounding of the Frank-Wolfe bars' own evaluation
-constexpr double kLinearInflate = 1.0 + 64.0 * kU;      // the same for the linear certificate's bounds
+constexpr double kFrankWolfeInflate = 1.0 + 32.0 * kUnitRoundoff;  // rounding of the Frank-Wolfe bars' own evaluation
+constexpr double kLinearInflate = 1.0 + 64.0 * kUnitRoundoff;      // the same for the linear certificate's bounds
 constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at d = 128: stays in L2, so
                                    // the norms of pass 1 re-read the block from cache, not memory)
 
@@ -84,7 +84,6 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
 constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
 
-double gamma(double k) { return k * kU / (1.0 - k * kU); }
 
 // Underflow. The rounding bounds above are relative (fl(a op b) = (a op b)(1 + delta)); a product that
 // falls below 2^-1022 also carries an absolute error of up to half the smallest subnormal, and a bound
@@ -335,7 +334,7 @@ double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
   st.r = st.q - st.x;
   // Relative rounding of the sum, plus the subnormal error of each of its products (see underflow_floor).
   const double c = static_cast<double>(corral.size()) + 2.0;
-  return 2.0 * gamma(c) * max_norm + c * std::sqrt(static_cast<double>(keys.cols())) * std::numeric_limits<double>::denorm_min();
+  return 2.0 * rounding_gamma(c) * max_norm + c * std::sqrt(static_cast<double>(keys.cols())) * std::numeric_limits<double>::denorm_min();
 }
 
 void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, Index key) {
@@ -358,11 +357,11 @@ struct KeyPricer {
         xnorm(pr.xnorm),
         xnorm2(pr.xnorm * pr.xnorm),
         scale_shift(pr.xnorm + qnorm + pr.rnorm),
-        scale_coef(2.0 * gamma(static_cast<double>(d) + 4.0)),
-        k_coef(2.0 * gamma(static_cast<double>(d) + 2.0) * pr.rnorm),
-        l_coef(2.0 * kU),
+        scale_coef(2.0 * rounding_gamma(static_cast<double>(d) + 4.0)),
+        k_coef(2.0 * rounding_gamma(static_cast<double>(d) + 2.0) * pr.rnorm),
+        l_coef(2.0 * kUnitRoundoff),
         dist_coef(2.0 * pr.dx),
-        constant(2.0 * (gamma(static_cast<double>(d) + 2.0) * pr.xnorm * pr.rnorm + pr.dx * pr.rnorm + pr.dx * pr.dx) +
+        constant(2.0 * (rounding_gamma(static_cast<double>(d) + 2.0) * pr.xnorm * pr.rnorm + pr.dx * pr.rnorm + pr.dx * pr.dx) +
                  pr.floor) {}
 
   void operator()(double t, double score, double kn, double& lambda, double& rho, double& dist) const {
@@ -416,14 +415,14 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   const Index n = st.visible;
   const double qn2 = st.q.squaredNorm();
   if (!(qn2 > 0)) return false;
-  const double g = gamma(static_cast<double>(keys.cols()) + 8.0);
-  const double gd = gamma(static_cast<double>(keys.cols()));
+  const double g = rounding_gamma(static_cast<double>(keys.cols()) + 8.0);
+  const double gd = rounding_gamma(static_cast<double>(keys.cols()));
   const double a = st.x.dot(st.q) / qn2;
   const double pn_stored = (st.x - a * st.q).norm();
   const double qn = std::sqrt(qn2) * (1.0 + 2.0 * g);
   const double xn = pr.xnorm * (1.0 + 2.0 * g);
   const double rn = pr.rnorm * (1.0 + 2.0 * g);
-  const double pn = (pn_stored * (1.0 + 2.0 * g) + 5.0 * g * xn) * (1.0 + 4.0 * kU);
+  const double pn = (pn_stored * (1.0 + 2.0 * g) + 5.0 * g * xn) * (1.0 + 4.0 * kUnitRoundoff);
   const double one_minus_a = 1.0 - a, xr = pr.xr, dx = pr.dx;
   const double shift = dx * (rn + 2.0 * dx);
   // Threshold from the exactly priced keys (the survivors) clearly outside the face.
@@ -446,9 +445,9 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     // infinite subtrahend made ||P k_i|| = 0 and "proved" a multiplier off by 2^993).
     const double s_q = s_lo / qn;
     const double pk =
-        std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kU) - s_q * s_q * (1.0 - 8.0 * kU)) * (1.0 + 2.0 * kU));
-    dist = (xn + k) * (1.0 + 4.0 * kU);
-    rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kU * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kU) +
+        std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kUnitRoundoff) - s_q * s_q * (1.0 - 8.0 * kUnitRoundoff)) * (1.0 + 2.0 * kUnitRoundoff));
+    dist = (xn + k) * (1.0 + 4.0 * kUnitRoundoff);
+    rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kUnitRoundoff * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kUnitRoundoff) +
           pr.floor;
   };
   const char* __restrict surv = st.is_survivor.data();
@@ -475,8 +474,8 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   // terms, stay inside it). The survivors' exact values are saved first and put back after the loop.
   // Only the exactly priced keys enter the gap: a proven key has rho_i - l_i < -threshold <= 0, and an
   // unproven one is bounded again below (tight bound, or priced exactly).
-  const double c4 = 1.0 + 4.0 * kU, c16 = 1.0 + 16.0 * kU, kg = 1.0 + 2.0 * g;
-  const double coef_k = (pn + dx * c4) * c16, coef_scale2 = 16.0 * g * c16, coef_l = 2.0 * kU * c16,
+  const double c4 = 1.0 + 4.0 * kUnitRoundoff, c16 = 1.0 + 16.0 * kUnitRoundoff, kg = 1.0 + 2.0 * g;
+  const double coef_k = (pn + dx * c4) * c16, coef_scale2 = 16.0 * g * c16, coef_l = 2.0 * kUnitRoundoff * c16,
                coef_1 = (dx * c4 * xn + shift) * c16 + pr.floor, scale_shift = xn + qn;
   std::vector<double>& saved = st.ratio;  // scratch: the survivors' exact (lambda, rho, dist)
   saved.resize(3 * st.survivors.size());
@@ -645,7 +644,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   pr.rnorm = st.r.norm();
   pr.floor = underflow_floor(keys.cols());
   const KeyPricer price_key(pr, st.q.norm(), keys.cols());
-  const double gd2 = gamma(d + 2.0);
+  const double gd2 = rounding_gamma(d + 2.0);
   pr.lambda.resize(n);
   pr.rho.resize(n);
   pr.dist.resize(n);
@@ -687,16 +686,16 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   const double dn = diff.norm();
   const double c = diff.dot(st.r);
   const double big_m = dn * (1.0 + 2.0 * gd2) + pr.dx + st.ref_dx;
-  const double c_err = (pr.dx + st.ref_dx + 2.0 * kU * dn) * (pr.rnorm * (1.0 + kU) + pr.dx) +
-                       dn * (kU * pr.rnorm + pr.dx) + gamma(d) * dn * pr.rnorm;
+  const double c_err = (pr.dx + st.ref_dx + 2.0 * kUnitRoundoff * dn) * (pr.rnorm * (1.0 + kUnitRoundoff) + pr.dx) +
+                       dn * (kUnitRoundoff * pr.rnorm + pr.dx) + rounding_gamma(d) * dn * pr.rnorm;
   for (Index i = 0; i < n; ++i) {
     if (st.is_survivor[static_cast<std::size_t>(i)]) continue;
     const double l = st.ref_lambda[i] + c;
-    const double rho = st.ref_rho[i] + 2.0 * (c_err + kU * std::abs(l)) +
-                       (st.ref_dist[i] + st.ref_dx) * big_m * (1.0 + 8.0 * kU) + pr.floor;
+    const double rho = st.ref_rho[i] + 2.0 * (c_err + kUnitRoundoff * std::abs(l)) +
+                       (st.ref_dist[i] + st.ref_dx) * big_m * (1.0 + 8.0 * kUnitRoundoff) + pr.floor;
     pr.lambda[i] = l;
     pr.rho[i] = rho;
-    pr.dist[i] = (st.ref_dist[i] + big_m) * (1.0 + 4.0 * kU);
+    pr.dist[i] = (st.ref_dist[i] + big_m) * (1.0 + 4.0 * kUnitRoundoff);
     if (!(l - rho > 0)) pr.screen_ok = false;
     ++pr.screened;
   }
@@ -815,11 +814,11 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
   const Index f = static_cast<Index>(corral.size());
   const Index d = keys.cols();
   if (f == 0 || f > d + 1) return lc;
-  const double up = kU / (1.0 - kU);
+  const double up = kUnitRoundoff / (1.0 - kUnitRoundoff);
   constexpr double inflate = kLinearInflate;
   double wsum = 0;
   for (double ws : w) wsum += ws;
-  const double w_rel = gamma(static_cast<double>(f) + 2.0);  // |omega_s - w_s| <= w_rel w_s (normalisation)
+  const double w_rel = rounding_gamma(static_cast<double>(f) + 2.0);  // |omega_s - w_s| <= w_rel w_s (normalisation)
   const Index base = st.wset[static_cast<std::size_t>(corral[0])];
   double eta = 0;
   if (f >= 2) {
@@ -834,16 +833,16 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
     gram.selfadjointView<Eigen::Lower>().rankUpdate(diff.transpose());
     const double dfro2 = diff.squaredNorm();
     const double tiny = underflow_floor(d);  // absolute (subnormal) error of an entry of G or g
-    const double e_gram = ((2.0 * up + up * up + gamma(static_cast<double>(d))) * dfro2 + static_cast<double>(m) * tiny) * inflate;
+    const double e_gram = ((2.0 * up + up * up + rounding_gamma(static_cast<double>(d))) * dfro2 + static_cast<double>(m) * tiny) * inflate;
     // ||G^{-1}||_2 <= ginv (solvers/gram_inverse_bound.hpp); inf when G is not proven positive definite.
     const double ginv = gram_inverse_bound(gram, e_gram, tiny);
     if (!std::isfinite(ginv)) return lc;
     // g and its rounding.
     const double rn = pr.rnorm;
-    const double e_r = kU * rn * (1.0 + kU) + pr.dx;
+    const double e_r = kUnitRoundoff * rn * (1.0 + kUnitRoundoff) + pr.dx;
     const Vector g = diff.transpose() * st.r;
     const double g_err =
-        (std::sqrt(dfro2) * (up * (rn + e_r) + e_r + gamma(static_cast<double>(d)) * rn) + std::sqrt(static_cast<double>(m)) * tiny) * inflate;
+        (std::sqrt(dfro2) * (up * (rn + e_r) + e_r + rounding_gamma(static_cast<double>(d)) * rn) + std::sqrt(static_cast<double>(m)) * tiny) * inflate;
     const double gnorm = (g.norm() + g_err) * inflate;
     const double beta_bound = ginv * gnorm * inflate;  // ||beta||_2 >= |beta_s|
     eta = std::sqrt(ginv) * gnorm * inflate;

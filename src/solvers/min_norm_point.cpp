@@ -1,5 +1,7 @@
 #include "solvers/min_norm_point.hpp"
 
+#include "solvers/rounding.hpp"
+
 #include <Eigen/Jacobi>
 #include <Eigen/QR>
 
@@ -12,7 +14,6 @@ namespace vashista {
 
 namespace {
 
-constexpr double kUnitRoundoff = std::numeric_limits<double>::epsilon() / 2;  // u = 2^-53
 
 /// A new difference column whose component orthogonal to the current span is below this fraction of
 /// its length is treated as affinely dependent on the corral (the affine solve would have condition
