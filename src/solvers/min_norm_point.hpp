@@ -78,6 +78,8 @@ class MinNormPoint {
   Eigen::MatrixXd q_;            // d x cap, first corral_.size()-1 columns used
   Eigen::MatrixXd r_;            // cap x cap upper triangular, same
   Vector qtb_;                   // Q^T y_b (first corral_.size()-1 entries), updated with Q
+  Vector column_;                // append_column's scratch: the new difference column (d)
+  Vector coefficients_, pass_coefficients_;  // and its Gram-Schmidt coefficients (q_.cols())
   std::vector<std::pair<double, Index>> violators_;  // (violation, local index) of one major cycle
   int major_iterations_ = 0;
   bool stalled_ = false;
