@@ -65,21 +65,21 @@ Index MinNormPoint::add_point(const Eigen::Ref<const Vector>& point, const Eigen
   return count_++;
 }
 
-Vector MinNormPoint::current_point() const {
-  Vector z = Vector::Zero(dim_);
+void MinNormPoint::current_point(Vector& z) const {
+  z.setZero(dim_);
   for (std::size_t s = 0; s < corral_.size(); ++s) z += weights_[s] * points_.row(corral_[s]).transpose();
-  return z;
 }
 
 // alpha = affine minimum-norm point of the corral: beta = -R^{-1} Q^T y_b, alpha = (1 - sum beta, beta).
-void MinNormPoint::affine_solve(std::vector<double>& alpha) const {
+void MinNormPoint::affine_solve(std::vector<double>& alpha) {
   const Index k = static_cast<Index>(corral_.size()) - 1;
   alpha.assign(corral_.size(), 0.0);
   if (k == 0) {
     alpha[0] = 1.0;
     return;
   }
-  Vector beta = -qtb_.head(k);
+  auto beta = pass_coefficients_.head(k);  // scratch (append_column's), sized with q_
+  beta = -qtb_.head(k);
   r_.topLeftCorner(k, k).triangularView<Eigen::Upper>().solveInPlace(beta);
   double sum = 0;
   for (Index s = 0; s < k; ++s) {
@@ -258,10 +258,13 @@ bool MinNormPoint::solve(Index start, int max_major_iterations, bool final_polis
   std::vector<double> alpha;
   bool single_next = false;  // the last block add made no progress: the next major cycle adds one point
   while (true) {
-    const Vector z = current_point();
+    Vector& z = point_;  // members sized once: no heap allocation per major cycle
+    current_point(z);
     const double zn2 = z.squaredNorm();
     const double zn = std::sqrt(zn2);
-    const Vector v = points_.topRows(count_) * z;
+    Vector& v = point_dots_;
+    v.resize(count_);
+    v.noalias() = points_.topRows(count_) * z;
     // Major-cycle test for point j: ||z||^2 - <z, y_j> > margin_j, where margin_j bounds the rounding
     // of both inner products: kMarginFactor * (d + 2) u (||z|| + ||y_j||) ||z||.
     Index best = -1;

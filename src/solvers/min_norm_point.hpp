@@ -61,8 +61,8 @@ class MinNormPoint {
   bool stalled() const { return stalled_; }
 
  private:
-  Vector current_point() const;
-  void affine_solve(std::vector<double>& alpha) const;
+  void current_point(Vector& z) const;
+  void affine_solve(std::vector<double>& alpha);
   bool append_column(Index local);  // Gram-Schmidt update of Q, R with y_local - y_base
   void drop_corral_position(std::size_t position);
   void rebuild_factor();
@@ -80,6 +80,7 @@ class MinNormPoint {
   Vector qtb_;                   // Q^T y_b (first corral_.size()-1 entries), updated with Q
   Vector column_;                // append_column's scratch: the new difference column (d)
   Vector coefficients_, pass_coefficients_;  // and its Gram-Schmidt coefficients (q_.cols())
+  Vector point_, point_dots_;    // solve's z and <y_j, z> over the working set
   std::vector<std::pair<double, Index>> violators_;  // (violation, local index) of one major cycle
   int major_iterations_ = 0;
   bool stalled_ = false;
