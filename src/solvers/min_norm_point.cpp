@@ -7,13 +7,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <utility>
 
 namespace vashista {
 
 namespace {
-
 
 /// A new difference column whose component orthogonal to the current span is below this fraction of
 /// its length is treated as affinely dependent on the corral (the affine solve would have condition
