@@ -87,7 +87,7 @@ double shifted_lower_bound(const Eigen::MatrixXd& gram, double s, double gram_er
   if (!cholesky_in_place(a)) return 0.0;
   trace *= 1.0 + rounding_gamma(static_cast<double>(m));  // the rounding of its own sum
   const double g = rounding_gamma(static_cast<double>(m) + 1.0);
-  const double up = kUnitRoundoff / (1.0 - kUnitRoundoff);
+  const double up = rounding_gamma(1.0);  // u / (1 - u)
   const double loss = (up * max_diagonal + g / (1.0 - g) * trace + gram_error + static_cast<double>(m) * tiny) * kInflate;
   return s * (1.0 - 4.0 * kUnitRoundoff) - loss;
 }

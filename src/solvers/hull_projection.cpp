@@ -84,7 +84,6 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
 constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
 
-
 // Underflow. The rounding bounds above are relative (fl(a op b) = (a op b)(1 + delta)); a product that
 // falls below 2^-1022 also carries an absolute error of up to half the smallest subnormal, and a bound
 // evaluated in floating point can itself underflow to 0 (fuzz finding: keys ~1e-165 gave a Frank-Wolfe
@@ -814,7 +813,7 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
   const Index f = static_cast<Index>(corral.size());
   const Index d = keys.cols();
   if (f == 0 || f > d + 1) return lc;
-  const double up = kUnitRoundoff / (1.0 - kUnitRoundoff);
+  const double up = rounding_gamma(1.0);  // u / (1 - u)
   constexpr double inflate = kLinearInflate;
   double wsum = 0;
   for (double ws : w) wsum += ws;
