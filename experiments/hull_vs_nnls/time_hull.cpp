@@ -6,10 +6,15 @@
 // stream's key norms computed once (KeyNorms, timed separately as norms_s) into a reused result
 // (time_stream_s: a decoding loop); then the median time of `REPEATS` batch solves of all m queries
 // (reported per query). Each kind of call is made once untimed before its timed ones (first-call costs:
-// the solver's per-thread states and buffers, page faults; the reference pass is the median of 21 warm
-// passes). One warm-up is not enough on the AMD development box, where a batch needs ~10 calls to reach
-// its steady state: use REPEATS = 15 there (far n = 4096 batch: 120-158 us per query with 3 repeats,
-// 92-98 with 15; docs/benchmarks.md "Session 22").
+// the solver's per-thread states and buffers, page faults). One warm-up is not enough on the AMD
+// development box, where a batch needs ~10 calls to reach its steady state: use REPEATS = 15 there (far
+// n = 4096 batch: 120-158 us per query with 3 repeats, 92-98 with 15; docs/benchmarks.md "Session 22").
+// The reference pass (pass_s) is timed between the solves: before every repetition of a query's single
+// solves and of the batch solve, one Eigen gemv pass and one pass of the library's kernel; pass_s is the
+// smaller of the two medians, so that the pass and the solves it divides sample the same stretch of the
+// machine's time (on the GPU hosts a pass over n = 4096 keys measured 164-217 us from run to run while the
+// solves' times stayed put: docs/benchmarks.md, "Session 28"). pass_before_s is the estimate used until
+// session 27: the same medians over 21 passes made before any solve.
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/key_norms.hpp"
@@ -65,12 +70,11 @@ int main(int argc, char** argv) {
   using clock = std::chrono::steady_clock;
 
   // One pass K v: the faster of Eigen's gemv and the library's prefetching pass (solvers/key_dots.hpp),
-  // interleaved so that both see the same machine state.
+  // alternated so that both see the same machine state.
   std::vector<double> gemv_times, dots_times;
   Vector out(keys.rows());
   double sink = 0;
-  for (int r = 0; r < 21; ++r) {
-    const Vector v = queries.row(r % queries.rows()).transpose();
+  auto time_passes = [&](const Vector& v) {
     auto t0 = clock::now();
     out.noalias() = keys * v;
     gemv_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
@@ -79,8 +83,11 @@ int main(int argc, char** argv) {
     key_pass_dots(keys, v, out);
     dots_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
     sink += out[0];
-  }
-  const double gemv_s = median(gemv_times), dots_s = median(dots_times);
+  };
+  for (int r = 0; r < 21; ++r) time_passes(queries.row(r % queries.rows()).transpose());
+  const double gemv_before_s = median(gemv_times), dots_before_s = median(dots_times);
+  gemv_times.clear();
+  dots_times.clear();
   std::vector<double> norm_times;
   KeyNorms norms(keys);  // warm-up (untimed)
   for (int r = 0; r < repeats; ++r) {
@@ -88,20 +95,18 @@ int main(int argc, char** argv) {
     norms = KeyNorms(keys);
     norm_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
   }
-  std::printf("{\"n\": %ld, \"d\": %ld, \"pass_s\": %.9g, \"pass_gemv_s\": %.9g, \"pass_dots_s\": %.9g, "
-              "\"norms_s\": %.9g, \"queries\": [\n",
-              static_cast<long>(keys.rows()), static_cast<long>(keys.cols()), std::min(gemv_s, dots_s) + 0 * sink,
-              gemv_s, dots_s, median(norm_times));
   HullProjection reused;
   {  // warm-up (untimed) of both single-solve calls
     const HullProjection h = project_onto_hull(keys, queries.row(0).transpose());
     project_onto_hull(keys, norms, queries.row(0).transpose(), HullOptions{}, reused);
     sink += h.residual_norm;
   }
+  std::string query_lines;  // printed after the header, which needs the interleaved passes' medians
   for (Index j = 0; j < queries.rows(); ++j) {
     std::vector<double> times, stream_times;
     HullProjection h;
     for (int r = 0; r < repeats; ++r) {
+      time_passes(queries.row((j + r) % queries.rows()).transpose());
       auto t0 = clock::now();
       h = project_onto_hull(keys, queries.row(j).transpose());
       times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
@@ -113,20 +118,30 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "time_hull: query %ld: the solve with stream norms differs\n", static_cast<long>(j));
       return 1;
     }
-    std::printf("  {\"status\": \"%s\", \"time_s\": %.9g, \"time_stream_s\": %.9g, \"key_passes\": %d, "
-                "\"delta_lo\": %s, \"delta_hi\": %s, \"residual_norm\": %s, \"face\": [",
-                to_string(h.status), median(times), median(stream_times), h.key_passes, num(h.delta_lo).c_str(),
-                num(h.delta_hi).c_str(), num(h.residual_norm).c_str());
-    for (std::size_t f = 0; f < h.face.size(); ++f) std::printf("%s%ld", f ? ", " : "", static_cast<long>(h.face[f]));
-    std::printf("]}%s\n", j + 1 < queries.rows() ? "," : "");
+    char head[512];
+    std::snprintf(head, sizeof head,
+                  "  {\"status\": \"%s\", \"time_s\": %.9g, \"time_stream_s\": %.9g, \"key_passes\": %d, "
+                  "\"delta_lo\": %s, \"delta_hi\": %s, \"residual_norm\": %s, \"face\": [",
+                  to_string(h.status), median(times), median(stream_times), h.key_passes, num(h.delta_lo).c_str(),
+                  num(h.delta_hi).c_str(), num(h.residual_norm).c_str());
+    std::string line = head;
+    for (std::size_t f = 0; f < h.face.size(); ++f) line += (f ? ", " : "") + std::to_string(h.face[f]);
+    line += j + 1 < queries.rows() ? "]},\n" : "]}\n";
+    query_lines += line;
   }
   std::vector<double> batch_times;
   sink += project_onto_hull_batch(keys, queries, {}).front().residual_norm;  // warm-up (untimed)
   for (int r = 0; r < repeats; ++r) {
+    time_passes(queries.row(r % queries.rows()).transpose());
     const auto t0 = clock::now();
     const auto hs = project_onto_hull_batch(keys, queries, {});
     batch_times.push_back(std::chrono::duration<double>(clock::now() - t0).count() / static_cast<double>(hs.size()));
   }
+  const double gemv_s = median(gemv_times), dots_s = median(dots_times);
+  std::printf("{\"n\": %ld, \"d\": %ld, \"pass_s\": %.9g, \"pass_gemv_s\": %.9g, \"pass_dots_s\": %.9g, "
+              "\"pass_before_s\": %.9g, \"norms_s\": %.9g, \"queries\": [\n%s",
+              static_cast<long>(keys.rows()), static_cast<long>(keys.cols()), std::min(gemv_s, dots_s) + 0 * sink,
+              gemv_s, dots_s, std::min(gemv_before_s, dots_before_s), median(norm_times), query_lines.c_str());
   std::printf("], \"batch_time_per_query_s\": %.9g}\n", median(batch_times));
   return 0;
 }
