@@ -133,6 +133,7 @@ struct QueryState {
   int full_passes = 1;              // pass 1 plus the full pricing passes this query took part in
   int screened_passes = 0;
   Pricing pricing;                  // buffers of the last pricing, reused (no per-pass allocation)
+  std::vector<double> block_min_slack, block_gap_bound;  // a full pricing's bounds by block of kBlockRows
   std::vector<double> ratio;        // set_reference's buffer (and the pool selection's sample)
   std::vector<Index> score_part, near_part;  // the pool selection's buffers
   std::vector<std::pair<double, Index>> ranked;  // rank_best's buffer
@@ -228,11 +229,17 @@ void for_each_index(Index count, bool parallel, bool dynamic, Body&& body) {
   }
 }
 
+// Called by key_pass once a block's products are out: (position of the query in `active`, first row,
+// end row) of that query's visible part of the block. Blocks may run on several threads at once.
+using BlockDone = std::function<void(std::size_t, Index, Index)>;
+
 // One pass over the keys for the active queries: out_j[i] = <k_i, column_j> for i < visible_j.
 // Blocks of rows are independent (OpenMP over blocks, each output entry written once), so results do
 // not depend on the thread count. With `norms` non-null the row norms are computed in the same pass.
+// With `block_done` non-null it is called for every block and query right after their products.
 void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState*>& active,
-              const std::vector<const Vector*>& columns, std::vector<Vector*>& outputs, Vector* norms) {
+              const std::vector<const Vector*>& columns, std::vector<Vector*>& outputs, Vector* norms,
+              const BlockDone* block_done = nullptr) {
   const Index d = keys.cols();
   // Active queries sorted by visible length (descending) so that block b uses a prefix of columns.
   std::vector<std::size_t> order(active.size());
@@ -265,16 +272,15 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
     const auto block = keys.middleRows(start, len);
     // key_dots, one sweep per query over the block: a single query (pass 1 reads each row once for score
     // and norm), or a few (kNarrowBatch); the first query's sweep also forms the norms and prefetches.
-    if (ncols <= kNarrowBatch && (ncols > 1 || single || norms != nullptr || prefetch)) {
+    const bool sweeps = ncols <= kNarrowBatch && (ncols > 1 || single || norms != nullptr || prefetch);
+    if (sweeps) {
       for (Index c = 0; c < ncols; ++c) {
         const std::size_t j = order[static_cast<std::size_t>(c)];
         const Index stop = std::min(len, active[j]->visible - start);
         key_dots(keys, start, len, stop, cols.col(c).data(), outputs[j]->data() + start,
                  c == 0 && norms != nullptr ? norms->data() + start : nullptr, c == 0 && prefetch);
       }
-      return;
-    }
-    if (ncols == 1) {  // cache-resident keys: Eigen's gemv
+    } else if (ncols == 1) {  // cache-resident keys: Eigen's gemv
       Vector& out = *outputs[order[0]];
       const Index stop = std::min(len, active[order[0]]->visible - start);
       out.segment(start, stop).noalias() = block.topRows(stop) * cols.col(0);
@@ -287,7 +293,12 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
         outputs[j]->segment(start, stop) = prod.col(c).head(stop);
       }
     }
-    if (norms != nullptr) norms->segment(start, len) = block.rowwise().norm();
+    if (norms != nullptr && !sweeps) norms->segment(start, len) = block.rowwise().norm();
+    if (block_done != nullptr)
+      for (Index c = 0; c < ncols; ++c) {
+        const std::size_t j = order[static_cast<std::size_t>(c)];
+        (*block_done)(j, start, start + std::min(len, active[j]->visible - start));
+      }
   });
 }
 
@@ -629,42 +640,54 @@ void activate_pool(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, Qu
 // These (l_i, rho_i, dist_i) enter the certificate exactly like a priced key's. A key is screened only
 // while l_i - rho_i > 0, i.e. lambda_i(X) > 0 is proven: a screened key is never a violator and never in
 // the true face; once some screened key loses that proof (x moved too far from x0), the next pass is full.
-const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full,
-                     bool axis) {
+// The key-independent part of a pricing at the current x: scalars and n-sized arrays of st.pricing.
+void begin_pricing(Index d, QueryState& st) {
   Pricing& pr = st.pricing;
   pr.screen_ok = true;
   pr.screened = 0;
   pr.gap_bound = kNaN;
-  const Index n = st.visible;
-  const double d = static_cast<double>(keys.cols());
   pr.dx = st.x_dx;  // x is unchanged since assemble_point
   pr.xr = st.x.dot(st.r);
   pr.xnorm = st.x.norm();
   pr.rnorm = st.r.norm();
-  pr.floor = underflow_floor(keys.cols());
+  pr.floor = underflow_floor(d);
+  pr.lambda.resize(st.visible);
+  pr.rho.resize(st.visible);
+  pr.dist.resize(st.visible);
+}
+
+// Full pricing of keys [begin, end) from st.kr (after begin_pricing), on raw pointers so that the loop
+// vectorises (no aliasing). Returns min_i (lambda_i + rho_i) and max(0, max_i (rho_i - lambda_i)) of the range.
+std::pair<double, double> price_key_range(Index d, const Vector& knorm, QueryState& st, Index begin, Index end) {
+  Pricing& pr = st.pricing;
+  const KeyPricer price_key(pr, st.q.norm(), d);
+  const double* __restrict kr = st.kr.data();
+  const double* __restrict score = st.scores.data();
+  const double* __restrict kn = knorm.data();
+  double* __restrict lambda = pr.lambda.data();
+  double* __restrict rho = pr.rho.data();
+  double* __restrict dist = pr.dist.data();
+  double min_slack = kInf, gap_bound = 0;
+#pragma omp simd reduction(min : min_slack) reduction(max : gap_bound)
+  for (Index i = begin; i < end; ++i) {
+    price_key(kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
+    min_slack = std::min(min_slack, lambda[i] + rho[i]);
+    gap_bound = std::max(gap_bound, rho[i] - lambda[i]);
+  }
+  return {min_slack, gap_bound};
+}
+
+// full: the pricing pass priced every key as its blocks came out (price_key_range, called by key_pass:
+// the loop's arithmetic then runs while the pass waits for memory) and left min_slack and gap_bound.
+const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full,
+                     bool axis) {
+  Pricing& pr = st.pricing;
+  if (full) return pr;
+  begin_pricing(keys.cols(), st);
+  const Index n = st.visible;
+  const double d = static_cast<double>(keys.cols());
   const KeyPricer price_key(pr, st.q.norm(), keys.cols());
   const double gd2 = rounding_gamma(d + 2.0);
-  pr.lambda.resize(n);
-  pr.rho.resize(n);
-  pr.dist.resize(n);
-  if (full) {  // every key, on raw pointers so that the loop vectorises (no aliasing)
-    const double* __restrict kr = st.kr.data();
-    const double* __restrict score = st.scores.data();
-    const double* __restrict kn = knorm.data();
-    double* __restrict lambda = pr.lambda.data();
-    double* __restrict rho = pr.rho.data();
-    double* __restrict dist = pr.dist.data();
-    double min_slack = kInf, gap_bound = 0;
-#pragma omp simd reduction(min : min_slack) reduction(max : gap_bound)
-    for (Index i = 0; i < n; ++i) {
-      price_key(kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
-      min_slack = std::min(min_slack, lambda[i] + rho[i]);
-      gap_bound = std::max(gap_bound, rho[i] - lambda[i]);
-    }
-    pr.min_slack = min_slack;
-    pr.gap_bound = gap_bound;
-    return pr;
-  }
   for (Index i : st.survivors) price_key(st.kr[i], st.scores[i], knorm[i], pr.lambda[i], pr.rho[i], pr.dist[i]);
   if (!st.screened) {
     // No reference: W0 (then the candidate pool) is priced exactly. Once the survivors have no violator,
@@ -1258,8 +1281,25 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
       outputs.push_back(&st->kr);
     }
     if (!full_pass.empty()) {
-      key_pass(keys, full_pass, columns, outputs, nullptr);
-      for (auto* st : full_pass) ++st->full_passes;
+      // Every key is priced block by block as the pass goes (price_key_range); the blocks' bounds are
+      // reduced afterwards (each block's slot written once, whatever thread ran it).
+      for (auto* st : full_pass) {
+        begin_pricing(d, *st);
+        st->block_min_slack.assign(static_cast<std::size_t>((st->visible + kBlockRows - 1) / kBlockRows), kInf);
+        st->block_gap_bound.assign(st->block_min_slack.size(), 0.0);
+      }
+      const BlockDone price_block = [&](std::size_t j, Index begin, Index end) {
+        QueryState& st = *full_pass[j];
+        const auto [min_slack, gap_bound] = price_key_range(d, knorm, st, begin, end);
+        st.block_min_slack[static_cast<std::size_t>(begin / kBlockRows)] = min_slack;
+        st.block_gap_bound[static_cast<std::size_t>(begin / kBlockRows)] = gap_bound;
+      };
+      key_pass(keys, full_pass, columns, outputs, nullptr, &price_block);
+      for (auto* st : full_pass) {
+        ++st->full_passes;
+        st->pricing.min_slack = *std::min_element(st->block_min_slack.begin(), st->block_min_slack.end());
+        st->pricing.gap_bound = *std::max_element(st->block_gap_bound.begin(), st->block_gap_bound.end());
+      }
     }
     std::vector<QueryState*> partial_pass;
     for (auto* st : active)
