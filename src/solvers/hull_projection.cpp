@@ -624,22 +624,6 @@ void activate_pool(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, Qu
   shrink_pool(st, pr);
 }
 
-// Pricing at the current x. full: every key from st.kr. Otherwise only the survivors are exact (st.kr
-// holds their t_i) and every other key is priced by the screening bound from the reference pass:
-//
-// Screening (docs/theory.md section 3; the identity below is exact for any points X0, X and key k_i):
-//   lambda_i(X) = <X - k_i, q - X> = lambda_i(X0) + <X - X0, q - X> - <X0 - k_i, X - X0>,
-// so with X0, X the exact hull points of the stored x0, x (within ref_dx, dx), l0_i the reference
-// value (|l0_i - lambda_i(X0)| <= rho0_i), dist0_i >= ||x0 - k_i||, D = fl(x - x0), c = fl(<D, r>):
-//   M     = ||D|| (1 + 2 gamma_{d+2}) + dx + ref_dx                  >= ||X - X0||,
-//   c_err = (dx + ref_dx + 2u||D||)(||r||(1 + u) + dx) + ||D||(u||r|| + dx) + gamma_d ||D|| ||r||
-//                                                                    >= |<X - X0, q - X> - c|,
-//   l_i   = fl(l0_i + c),
-//   rho_i = rho0_i + 2 (c_err + u |l_i|) + (dist0_i + ref_dx) M (1 + 8u)  >= |l_i - lambda_i(X)|,
-//   dist_i = (dist0_i + M)(1 + 4u)                                    >= ||x - k_i||.
-// These (l_i, rho_i, dist_i) enter the certificate exactly like a priced key's. A key is screened only
-// while l_i - rho_i > 0, i.e. lambda_i(X) > 0 is proven: a screened key is never a violator and never in
-// the true face; once some screened key loses that proof (x moved too far from x0), the next pass is full.
 // The key-independent part of a pricing at the current x: scalars and n-sized arrays of st.pricing.
 void begin_pricing(Index d, QueryState& st) {
   Pricing& pr = st.pricing;
@@ -677,8 +661,24 @@ std::pair<double, double> price_key_range(Index d, const Vector& knorm, QuerySta
   return {min_slack, gap_bound};
 }
 
-// full: the pricing pass priced every key as its blocks came out (price_key_range, called by key_pass:
-// the loop's arithmetic then runs while the pass waits for memory) and left min_slack and gap_bound.
+// Pricing at the current x. full: every key from st.kr, already priced by the pricing pass as its blocks
+// came out (price_key_range, called by key_pass: the loop's arithmetic then runs while the pass waits for
+// memory), which also left min_slack and gap_bound. Otherwise only the survivors are exact (st.kr holds
+// their t_i) and every other key is priced by the screening bound from the reference pass:
+//
+// Screening (docs/theory.md section 3; the identity below is exact for any points X0, X and key k_i):
+//   lambda_i(X) = <X - k_i, q - X> = lambda_i(X0) + <X - X0, q - X> - <X0 - k_i, X - X0>,
+// so with X0, X the exact hull points of the stored x0, x (within ref_dx, dx), l0_i the reference
+// value (|l0_i - lambda_i(X0)| <= rho0_i), dist0_i >= ||x0 - k_i||, D = fl(x - x0), c = fl(<D, r>):
+//   M     = ||D|| (1 + 2 gamma_{d+2}) + dx + ref_dx                  >= ||X - X0||,
+//   c_err = (dx + ref_dx + 2u||D||)(||r||(1 + u) + dx) + ||D||(u||r|| + dx) + gamma_d ||D|| ||r||
+//                                                                    >= |<X - X0, q - X> - c|,
+//   l_i   = fl(l0_i + c),
+//   rho_i = rho0_i + 2 (c_err + u |l_i|) + (dist0_i + ref_dx) M (1 + 8u)  >= |l_i - lambda_i(X)|,
+//   dist_i = (dist0_i + M)(1 + 4u)                                    >= ||x - k_i||.
+// These (l_i, rho_i, dist_i) enter the certificate exactly like a priced key's. A key is screened only
+// while l_i - rho_i > 0, i.e. lambda_i(X) > 0 is proven: a screened key is never a violator and never in
+// the true face; once some screened key loses that proof (x moved too far from x0), the next pass is full.
 const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, bool full,
                      bool axis) {
   Pricing& pr = st.pricing;
