@@ -123,6 +123,8 @@ def main():
                 out = subprocess.run([timer, path, str(args.repeats)], check=True, capture_output=True, text=True)
             vs = json.loads(out.stdout)
             row = {"kind": kind, "n": n, "pass_s": vs["pass_s"], "pass_before_s": vs.get("pass_before_s"),
+                   "pass_gemv_s": vs.get("pass_gemv_s"), "pass_dots_s": vs.get("pass_dots_s"),
+                   "prefetch_plain": vs.get("prefetch_plain"), "prefetch_norms": vs.get("prefetch_norms"),
                    "batch_s": vs["batch_time_per_query_s"],
                    "norms_s": vs["norms_s"], "vashista_stream_s": [],
                    "vashista_s": [], "nnls_s": [], "cvxopt_s": [], "face_nnls_agree": 0, "face_cvx_agree": 0,
@@ -147,6 +149,8 @@ def main():
             m = len(queries)
             med = lambda v: float(np.median(v)) if v else float("nan")
             before = f" (before the solves {1e6 * vs['pass_before_s']:.1f})" if "pass_before_s" in vs else ""
+            if "prefetch_norms" in vs:
+                before += f" [prefetch plain {vs['prefetch_plain']}, pass 1 {vs['prefetch_norms']}]"
             print(f"{kind:8s} n={n:6d}: pass {1e6 * vs['pass_s']:8.1f} us{before} | vashista single "
                   f"{1e3 * med(row['vashista_s']):8.3f} ms, with stream norms {1e3 * med(row['vashista_stream_s']):8.3f} ms "
                   f"(norms once {1e3 * row['norms_s']:.3f} ms), batch {1e3 * row['batch_s']:8.3f} ms/query, passes "

@@ -14,7 +14,9 @@
 // smaller of the two medians, so that the pass and the solves it divides sample the same stretch of the
 // machine's time (on the GPU hosts a pass over n = 4096 keys measured 164-217 us from run to run while the
 // solves' times stayed put: docs/benchmarks.md, "Session 28"). pass_before_s is the estimate used until
-// session 27: the same medians over 21 passes made before any solve.
+// session 27: the same medians over 21 passes made before any solve. prefetch_plain and prefetch_norms:
+// the process's pass-prefetch decisions for the keys at the end (solvers/key_dots.hpp), which are taken
+// from timed passes in each process and change a pass's speed.
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/key_norms.hpp"
@@ -142,6 +144,10 @@ int main(int argc, char** argv) {
               "\"pass_before_s\": %.9g, \"norms_s\": %.9g, \"queries\": [\n%s",
               static_cast<long>(keys.rows()), static_cast<long>(keys.cols()), std::min(gemv_s, dots_s) + 0 * sink,
               gemv_s, dots_s, std::min(gemv_before_s, dots_before_s), median(norm_times), query_lines.c_str());
-  std::printf("], \"batch_time_per_query_s\": %.9g}\n", median(batch_times));
+  // The process's pass-prefetch decisions for these keys (solvers/key_dots.hpp; -1 undecided): the
+  // reference pass and the pricing passes share the plain class, pass 1 is the class with the norms.
+  const double bytes = key_bytes(keys, keys.rows());
+  std::printf("], \"batch_time_per_query_s\": %.9g, \"prefetch_plain\": %d, \"prefetch_norms\": %d}\n",
+              median(batch_times), pass_prefetch_decision(bytes, false), pass_prefetch_decision(bytes, true));
   return 0;
 }

@@ -265,6 +265,11 @@ PassPrefetch plan_pass_prefetch(double bytes, bool norms) {
   return {t.runs[1] <= t.runs[0], true};  // alternate, prefetching first
 }
 
+int pass_prefetch_decision(double bytes, bool norms) {
+  if (bytes <= kResidentBytes) return 0;
+  return trials_of(bytes, norms).decision;
+}
+
 void report_pass_time(double bytes, bool norms, bool prefetch, double microseconds) {
   if (bytes <= kResidentBytes) return;
   PrefetchTrials& t = trials_of(bytes, norms);

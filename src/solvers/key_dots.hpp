@@ -63,6 +63,10 @@ struct PassPrefetch {
 };
 PassPrefetch plan_pass_prefetch(double bytes, bool norms);
 void report_pass_time(double bytes, bool norms, bool prefetch, double microseconds);
+/// The calling thread's decision for one-vector passes over `bytes` of keys (with or without the norms):
+/// -1 while undecided, 0 no prefetching (also for keys that never prefetch), 1 prefetching. For
+/// benchmarks' reports (experiments/hull_vs_nnls/time_hull.cpp); the passes themselves ask plan_pass_prefetch.
+int pass_prefetch_decision(double bytes, bool norms);
 
 /// Bytes spanned by the first `rows` keys (rows times the row stride).
 double key_bytes(const Eigen::Ref<const Matrix>& keys, Index rows);

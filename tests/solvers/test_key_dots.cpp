@@ -149,6 +149,8 @@ TEST_CASE("plan_pass_prefetch: small keys never prefetch; larger classes are dec
   const PassPrefetch small = plan_pass_prefetch(double(std::size_t{1} << 20), false);
   CHECK_FALSE(small.prefetch);
   CHECK_FALSE(small.timed);
+  CHECK(pass_prefetch_decision(double(std::size_t{1} << 20), false) == 0);
+  CHECK(pass_prefetch_decision(std::ldexp(1.0, 40), true) == -1);
   // Size classes no other test touches (2^40 and 2^41 bytes): four warm-up passes without prefetching whose
   // times count for nothing (here slow, or fast enough to win if they counted), then five
   // timed passes each way, alternating, prefetching first; the faster way then holds.
@@ -170,9 +172,12 @@ TEST_CASE("plan_pass_prefetch: small keys never prefetch; larger classes are dec
   const PassPrefetch slower = decide(std::ldexp(1.0, 40), 130.0, 100.0, 1000.0);
   CHECK_FALSE(slower.timed);
   CHECK_FALSE(slower.prefetch);
+  CHECK(pass_prefetch_decision(std::ldexp(1.0, 40), true) == 0);
   const PassPrefetch faster = decide(std::ldexp(1.0, 41), 70.0, 100.0, 1.0);
   CHECK_FALSE(faster.timed);
   CHECK(faster.prefetch);
+  CHECK(pass_prefetch_decision(std::ldexp(1.0, 41), true) == 1);
   // The same size without the norms is a class of its own, still undecided.
   CHECK(plan_pass_prefetch(std::ldexp(1.0, 41), false).timed);
+  CHECK(pass_prefetch_decision(std::ldexp(1.0, 41), false) == -1);
 }
