@@ -97,7 +97,7 @@ double underflow_floor(Index d) {
 
 struct Pricing {
   Vector lambda, rho, dist;
-  double xr = 0, xnorm = 0, rnorm = 0, dx = 0;
+  double xr = 0, xnorm = 0, rnorm = 0, qnorm = 0, dx = 0;
   double floor = 0;       // underflow_floor(d), part of every rho_i
   bool screen_ok = true;  // every screened key proven lambda_i > 0 by the screening bound
   Index screened = 0;     // number of keys priced by the screening bound
@@ -362,11 +362,11 @@ void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, In
 struct KeyPricer {
   double xr, xnorm, xnorm2, scale_shift, scale_coef, k_coef, l_coef, dist_coef, constant;
 
-  KeyPricer(const Pricing& pr, double qnorm, Index d)
+  KeyPricer(const Pricing& pr, Index d)
       : xr(pr.xr),
         xnorm(pr.xnorm),
         xnorm2(pr.xnorm * pr.xnorm),
-        scale_shift(pr.xnorm + qnorm + pr.rnorm),
+        scale_shift(pr.xnorm + pr.qnorm + pr.rnorm),
         scale_coef(2.0 * rounding_gamma(static_cast<double>(d) + 4.0)),
         k_coef(2.0 * rounding_gamma(static_cast<double>(d) + 2.0) * pr.rnorm),
         l_coef(2.0 * kUnitRoundoff),
@@ -389,7 +389,7 @@ struct KeyPricer {
 void price_rows_exactly(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, Pricing& pr,
                         const std::vector<Index>& rows) {
   key_dots_of_rows(keys, rows.data(), rows.size(), st.r.data(), st.kr.data());
-  const KeyPricer price_key(pr, st.q.norm(), keys.cols());
+  const KeyPricer price_key(pr, keys.cols());
   for (Index i : rows) {
     price_key(st.kr[i], st.scores[i], knorm[i], pr.lambda[i], pr.rho[i], pr.dist[i]);
     st.is_survivor[static_cast<std::size_t>(i)] = 1;
@@ -634,6 +634,7 @@ void begin_pricing(Index d, QueryState& st) {
   pr.xr = st.x.dot(st.r);
   pr.xnorm = st.x.norm();
   pr.rnorm = st.r.norm();
+  pr.qnorm = st.q.norm();
   pr.floor = underflow_floor(d);
   pr.lambda.resize(st.visible);
   pr.rho.resize(st.visible);
@@ -644,7 +645,7 @@ void begin_pricing(Index d, QueryState& st) {
 // vectorises (no aliasing). Returns min_i (lambda_i + rho_i) and max(0, max_i (rho_i - lambda_i)) of the range.
 std::pair<double, double> price_key_range(Index d, const Vector& knorm, QueryState& st, Index begin, Index end) {
   Pricing& pr = st.pricing;
-  const KeyPricer price_key(pr, st.q.norm(), d);
+  const KeyPricer price_key(pr, d);
   const double* __restrict kr = st.kr.data();
   const double* __restrict score = st.scores.data();
   const double* __restrict kn = knorm.data();
@@ -686,7 +687,7 @@ const Pricing& price(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   begin_pricing(keys.cols(), st);
   const Index n = st.visible;
   const double d = static_cast<double>(keys.cols());
-  const KeyPricer price_key(pr, st.q.norm(), keys.cols());
+  const KeyPricer price_key(pr, keys.cols());
   const double gd2 = rounding_gamma(d + 2.0);
   for (Index i : st.survivors) price_key(st.kr[i], st.scores[i], knorm[i], pr.lambda[i], pr.rho[i], pr.dist[i]);
   if (!st.screened) {
