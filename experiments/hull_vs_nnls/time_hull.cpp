@@ -14,9 +14,13 @@
 // smaller of the two medians, so that the pass and the solves it divides sample the same stretch of the
 // machine's time (on the GPU hosts a pass over n = 4096 keys measured 164-217 us from run to run while the
 // solves' times stayed put: docs/benchmarks.md, "Session 28"). pass_before_s is the estimate used until
-// session 27: the same medians over 21 passes made before any solve. prefetch_plain and prefetch_norms:
-// the process's pass-prefetch decisions for the keys at the end (solvers/key_dots.hpp), which are taken
-// from timed passes in each process and change a pass's speed.
+// session 27: the same medians over 21 passes made before any solve. Each timed group is an untimed
+// ascending pass, the gemv and the library pass (both ascending), the library's kernel by blocks from the
+// last to the first (pass_descending_s: a pass that starts on the rows read last, as the solver's full
+// pricing pass after its pass 1) and one more untimed ascending pass, so that the timed passes and the
+// solves always follow an ascending pass whatever the solver's last pass was (session 29).
+// prefetch_plain and prefetch_norms: the process's pass-prefetch decisions for the keys at the end
+// (solvers/key_dots.hpp), which are taken from timed passes in each process and change a pass's speed.
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/key_norms.hpp"
@@ -73,10 +77,12 @@ int main(int argc, char** argv) {
 
   // One pass K v: the faster of Eigen's gemv and the library's prefetching pass (solvers/key_dots.hpp),
   // alternated so that both see the same machine state.
-  std::vector<double> gemv_times, dots_times;
+  std::vector<double> gemv_times, dots_times, back_times;
   Vector out(keys.rows());
   double sink = 0;
   auto time_passes = [&](const Vector& v) {
+    key_pass_dots(keys, v, out);  // untimed: the timed passes below always follow an ascending pass
+    sink += out[0];
     auto t0 = clock::now();
     out.noalias() = keys * v;
     gemv_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
@@ -85,11 +91,22 @@ int main(int argc, char** argv) {
     key_pass_dots(keys, v, out);
     dots_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
     sink += out[0];
+    // The same kernel by blocks of 256 rows from the last block to the first, right after the ascending
+    // pass: a pass that starts on the rows read last (as the solver's alternating passes do).
+    t0 = clock::now();
+    for (Index start = (keys.rows() - 1) / 256 * 256; start >= 0; start -= 256) {
+      const Index len = std::min<Index>(256, keys.rows() - start);
+      key_dots(keys, start, len, len, v.data(), out.data() + start, nullptr, false);
+    }
+    back_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+    key_pass_dots(keys, v, out);  // untimed: the solve timed next follows an ascending pass
+    sink += out[0];
   };
   for (int r = 0; r < 21; ++r) time_passes(queries.row(r % queries.rows()).transpose());
   const double gemv_before_s = median(gemv_times), dots_before_s = median(dots_times);
   gemv_times.clear();
   dots_times.clear();
+  back_times.clear();
   std::vector<double> norm_times;
   KeyNorms norms(keys);  // warm-up (untimed)
   for (int r = 0; r < repeats; ++r) {
@@ -147,7 +164,8 @@ int main(int argc, char** argv) {
   // The process's pass-prefetch decisions for these keys (solvers/key_dots.hpp; -1 undecided): the
   // reference pass and the pricing passes share the plain class, pass 1 is the class with the norms.
   const double bytes = key_bytes(keys, keys.rows());
-  std::printf("], \"batch_time_per_query_s\": %.9g, \"prefetch_plain\": %d, \"prefetch_norms\": %d}\n",
-              median(batch_times), pass_prefetch_decision(bytes, false), pass_prefetch_decision(bytes, true));
+  std::printf("], \"batch_time_per_query_s\": %.9g, \"pass_descending_s\": %.9g, \"prefetch_plain\": %d, "
+              "\"prefetch_norms\": %d}\n",
+              median(batch_times), median(back_times), pass_prefetch_decision(bytes, false), pass_prefetch_decision(bytes, true));
   return 0;
 }

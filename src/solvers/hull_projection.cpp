@@ -237,9 +237,11 @@ using BlockDone = std::function<void(std::size_t, Index, Index)>;
 // Blocks of rows are independent (OpenMP over blocks, each output entry written once), so results do
 // not depend on the thread count. With `norms` non-null the row norms are computed in the same pass.
 // With `block_done` non-null it is called for every block and query right after their products.
+// `descending`: a single query's pass walks the blocks from the last to the first (a batch's blocks run
+// in any order on its threads). Products and per-block pricing do not depend on the order.
 void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState*>& active,
               const std::vector<const Vector*>& columns, std::vector<Vector*>& outputs, Vector* norms,
-              const BlockDone* block_done = nullptr) {
+              const BlockDone* block_done = nullptr, bool descending = false) {
   const Index d = keys.cols();
   // Active queries sorted by visible length (descending) so that block b uses a prefix of columns.
   std::vector<std::size_t> order(active.size());
@@ -262,8 +264,10 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   if (static_cast<Index>(order.size()) > kNarrowBatch) interleave_vectors(cols, interleaved);
   const double* const interleaved_vectors = interleaved.data();
   const Index interleaved_cols = (static_cast<Index>(order.size()) + kInterleave - 1) / kInterleave * kInterleave;
+  const bool down = single && descending;
   // Threads only for a batch: an OpenMP region on a loaded machine costs a single sweep more than it saves.
-  for_each_index(blocks, !single, false, [&](Index b) {
+  for_each_index(blocks, !single, false, [&](Index block_index) {
+    const Index b = down ? blocks - 1 - block_index : block_index;
     const Index start = b * kBlockRows;
     const Index len = std::min(kBlockRows, rows - start);
     Index ncols = 0;
@@ -1295,7 +1299,16 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
         st.block_min_slack[static_cast<std::size_t>(begin / kBlockRows)] = min_slack;
         st.block_gap_bound[static_cast<std::size_t>(begin / kBlockRows)] = gap_bound;
       };
-      key_pass(keys, full_pass, columns, outputs, nullptr, &price_block);
+      // A single query's full passes over keys that may stay in cache (keys_stream_from_memory false:
+      // at most 8 MiB) alternate direction, the first descending: each starts on the rows that the pass
+      // before it (pass 1, then the previous full pass) read last, which the core's cache may still hold.
+      // On a GPU host's Xeon (model 143, 2 MiB of L2 per core) a descending pass right after an ascending
+      // one took 0.72x its time over n = 4096 keys at d = 128 (4 MiB) and 0.93x over 16384 (16 MiB);
+      // planted single solves took 0.92-1.00x their time at n = 4096 but 1.01-1.04x at 16384, hence the
+      // bound (docs/benchmarks.md, "Session 29").
+      const bool descending = full_pass.size() == 1 && full_pass.front()->full_passes % 2 == 1 &&
+                              !keys_stream_from_memory(keys, full_pass.front()->visible);
+      key_pass(keys, full_pass, columns, outputs, nullptr, &price_block, descending);
       for (auto* st : full_pass) {
         ++st->full_passes;
         st->pricing.min_slack = *std::min_element(st->block_min_slack.begin(), st->block_min_slack.end());
