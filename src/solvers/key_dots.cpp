@@ -60,12 +60,52 @@ void dot4(const double* r0, const double* r1, const double* r2, const double* r3
   }
 }
 
+// Six dot products <row_t, v> and the six squared row norms, rows `stride` apart (pass 1 with the norms):
+// twelve accumulators, each row element loaded once for its two products. dot4<true> read the keys in
+// 1.33x the time of a plain pass over n = 131072 keys at d = 128 on a GPU host's Xeon and 1.51x on the
+// development box (AMD EPYC VM); this kernel 1.20x and 1.18x, alike at n <= 16384 on the Xeon (1.02-1.08x
+// either) and 1.12-1.34x against 1.27-1.55x on the development box (docs/benchmarks.md, "Session 29").
+// Eight rows (sixteen accumulators) spill out of the 16 vector registers of AVX2.
+void dot6_norms(const double* r0, Index stride, const double* v, Index d, double* dots, double* norms2) {
+  const double *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride, *r4 = r3 + stride, *r5 = r4 + stride;
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, n0 = 0, n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0;
+#pragma omp simd reduction(+ : s0, s1, s2, s3, s4, s5, n0, n1, n2, n3, n4, n5)
+  for (Index j = 0; j < d; ++j) {
+    const double vj = v[j];
+    const double k0 = r0[j], k1 = r1[j], k2 = r2[j], k3 = r3[j], k4 = r4[j], k5 = r5[j];
+    s0 = multiply_add(k0, vj, s0);
+    n0 = multiply_add(k0, k0, n0);
+    s1 = multiply_add(k1, vj, s1);
+    n1 = multiply_add(k1, k1, n1);
+    s2 = multiply_add(k2, vj, s2);
+    n2 = multiply_add(k2, k2, n2);
+    s3 = multiply_add(k3, vj, s3);
+    n3 = multiply_add(k3, k3, n3);
+    s4 = multiply_add(k4, vj, s4);
+    n4 = multiply_add(k4, k4, n4);
+    s5 = multiply_add(k5, vj, s5);
+    n5 = multiply_add(k5, k5, n5);
+  }
+  dots[0] = s0;
+  dots[1] = s1;
+  dots[2] = s2;
+  dots[3] = s3;
+  dots[4] = s4;
+  dots[5] = s5;
+  norms2[0] = n0;
+  norms2[1] = n1;
+  norms2[2] = n2;
+  norms2[3] = n3;
+  norms2[4] = n4;
+  norms2[5] = n5;
+}
+
 // Eight dot products <row_t, v>, rows `stride` apart (the plain pass: no norms). Eight rows read side by
 // side keep eight streams of cache lines in flight, which the hardware prefetcher follows: on the
 // development box (AMD EPYC VM) the plain pass over n = 131072 keys (128 MiB, from memory) took 7.2 ms
 // median with this kernel, as Eigen's gemv, against 9.6 ms with dot4 (8.5 prefetching), and 262 against
 // 322 us at n = 16384; alike at n = 4096 (keys in L3). On the GPU host's Xeon: 3-5 % slower at n <= 16384,
-// 5 % faster at 131072. With the norms, sixteen accumulators spill: dot4<true> stays there
+// 5 % faster at 131072. With the norms, sixteen accumulators spill: dot6_norms takes those rows
 // (docs/benchmarks.md, "Session 24").
 void dot8(const double* r0, Index stride, const double* v, Index d, double* dots) {
   const double *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride, *r4 = r3 + stride, *r5 = r4 + stride,
@@ -134,7 +174,8 @@ void dot1x8(const double* r0, const double* w, Index d, double* out, Index out_s
 
 }  // namespace
 
-// With norms, 1.5x the time of a gemv pass on cache-resident keys (twice the arithmetic).
+// With norms, 1.02-1.5x the time of a gemv pass (twice the arithmetic; dot6_norms, then dot4<true> for the
+// rows left over).
 void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* v,
               double* out, double* norms, bool prefetch) {
   const Index d = keys.cols();
@@ -142,13 +183,24 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
   const double* base = keys.data() + start * stride;
   const Index rows = norms != nullptr ? len : stop;
   Index i = 0;
-  if (norms == nullptr)  // rows == stop: every dot is stored
+  if (norms == nullptr) {  // rows == stop: every dot is stored
     for (; i + 8 <= rows; i += 8) {
       const double* r0 = base + i * stride;
       if (prefetch)
         for (Index c = 0; c < 8 * stride; c += 8) __builtin_prefetch(r0 + kPrefetchRows * stride + c);
       dot8(r0, stride, v, d, out + i);
     }
+  } else {
+    for (; i + 6 <= rows; i += 6) {
+      const double* r0 = base + i * stride;
+      if (prefetch)
+        for (Index c = 0; c < 6 * stride; c += 8) __builtin_prefetch(r0 + kPrefetchRows * stride + c);
+      double s[6];
+      dot6_norms(r0, stride, v, d, s, norms + i);  // squared for now
+      for (Index t = 0; t < 6; ++t)
+        if (i + t < stop) out[i + t] = s[t];
+    }
+  }
   for (; i + 4 <= rows; i += 4) {
     const double* r0 = base + i * stride;
     if (prefetch)  // prefetching an address past the keys is harmless (no fault)

@@ -1,7 +1,7 @@
 // Kernels of the passes over K (solvers/key_dots.hpp): every dot product and norm within the rounding
 // bound gamma_d ||k|| ||v|| of the exact value (long double reference), on ranges whose lengths are not
-// multiples of four, strided keys (a block of a wider matrix), scattered row lists, and with the software
-// prefetch on and off (which must not change a single bit).
+// multiples of four or six (the kernels take 8, 6 or 4 rows at a time), strided keys (a block of a wider
+// matrix), scattered row lists, and with the software prefetch on and off (which must not change a bit).
 #include "solvers/key_dots.hpp"
 
 #include "core/error.hpp"
@@ -41,7 +41,7 @@ TEST_CASE("key_dots: dots and norms within gamma_d ||k|| ||v|| on ranges, stride
     REQUIRE(keys.outerStride() == d + 5);
     const Vector v = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
     for (Index start : {Index{0}, Index{1}, Index{5}}) {
-      for (Index len : {Index{0}, Index{1}, Index{4}, Index{7}, 18 - start}) {
+      for (Index len : {Index{0}, Index{1}, Index{4}, Index{7}, Index{10}, 18 - start}) {
         for (Index stop : {Index{0}, len / 2, len}) {
           std::vector<double> out(static_cast<std::size_t>(len) + 1, -7.0), norms(static_cast<std::size_t>(len) + 1, -7.0);
           std::vector<double> out_p = out, norms_p = norms, out_nn = out;
