@@ -62,9 +62,9 @@ void dot4(const double* r0, const double* r1, const double* r2, const double* r3
 
 // Six dot products <row_t, v> and the six squared row norms, rows `stride` apart (pass 1 with the norms):
 // twelve accumulators, each row element loaded once for its two products. dot4<true> read the keys in
-// 1.33x the time of a plain pass over n = 131072 keys at d = 128 on a GPU host's Xeon and 1.51x on the
-// development box (AMD EPYC VM); this kernel 1.20x and 1.18x, alike at n <= 16384 on the Xeon (1.02-1.08x
-// either) and 1.12-1.34x against 1.27-1.55x on the development box (docs/benchmarks.md, "Session 29").
+// 1.33x the time of a plain pass over n = 131072 keys at d = 128 on a GPU host's Xeon and 1.48x on the
+// development box (AMD EPYC VM); this kernel 1.20x and 1.16x, alike at n <= 16384 on the Xeon (1.02-1.08x
+// either) and 1.11-1.17x against 1.24-1.38x on the development box (docs/benchmarks.md, "Session 29").
 // Eight rows (sixteen accumulators) spill out of the 16 vector registers of AVX2.
 void dot6_norms(const double* r0, Index stride, const double* v, Index d, double* dots, double* norms2) {
   const double *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride, *r4 = r3 + stride, *r5 = r4 + stride;
