@@ -1299,15 +1299,16 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
         st.block_min_slack[static_cast<std::size_t>(begin / kBlockRows)] = min_slack;
         st.block_gap_bound[static_cast<std::size_t>(begin / kBlockRows)] = gap_bound;
       };
-      // A single query's full passes over keys that may stay in cache (keys_stream_from_memory false:
-      // at most 8 MiB) alternate direction, the first descending: each starts on the rows that the pass
-      // before it (pass 1, then the previous full pass) read last, which the core's cache may still hold.
+      // A single query's full passes (key_pass ignores the direction for a batch) over keys that may stay
+      // in cache (keys_stream_from_memory false: at most 8 MiB) alternate direction, the first descending:
+      // each starts on the rows that the pass before it (pass 1, then the previous full pass) read last,
+      // which the core's cache may still hold.
       // On a GPU host's Xeon (model 143, 2 MiB of L2 per core) a descending pass right after an ascending
       // one took 0.72x its time over n = 4096 keys at d = 128 (4 MiB) and 0.93x over 16384 (16 MiB);
       // planted single solves took 0.92-1.00x their time at n = 4096 but 1.01-1.04x at 16384, hence the
       // bound (docs/benchmarks.md, "Session 29").
-      const bool descending = full_pass.size() == 1 && full_pass.front()->full_passes % 2 == 1 &&
-                              !keys_stream_from_memory(keys, full_pass.front()->visible);
+      const QueryState& first = *full_pass.front();
+      const bool descending = first.full_passes % 2 == 1 && !keys_stream_from_memory(keys, first.visible);
       key_pass(keys, full_pass, columns, outputs, nullptr, &price_block, descending);
       for (auto* st : full_pass) {
         ++st->full_passes;
