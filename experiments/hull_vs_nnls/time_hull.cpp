@@ -20,7 +20,8 @@
 // pricing pass after its pass 1) and one more untimed ascending pass, so that the timed passes and the
 // solves always follow an ascending pass whatever the solver's last pass was (session 29; until session 30
 // the stream-norms solve came right after the single solve, whose descending pricing pass ends on the rows
-// that its pass 1 reads first: at n = 4096 that made time_stream_s ~0.3 pass shorter than time_s).
+// that its pass 1 reads first: at n = 4096 that made time_stream_s 0.2-0.45 pass shorter than it is;
+// docs/benchmarks.md, "Session 30").
 // prefetch_plain and prefetch_norms: the process's pass-prefetch decisions for the keys at the end
 // (solvers/key_dots.hpp), which are taken from timed passes in each process and change a pass's speed.
 #include "solvers/hull_projection.hpp"
