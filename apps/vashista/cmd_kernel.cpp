@@ -1,6 +1,7 @@
 // vashista kernel TRACE.h5 --out OUT.h5: run Vashista Sparse Attention and store its outputs.
 #include "analysis/kernel_run.hpp"
 #include "commands.hpp"
+#include "core/printable.hpp"
 
 #include <fmt/core.h>
 
@@ -57,7 +58,7 @@ void setup_kernel(CLI::App& app, RunFunction& run) {
         fmt::print("note: the keys or values of {} stream(s) (first: {}) are not exactly representable in {}: the CUDA "
                    "kernel attended to their rounded values, its certificates are for those, and certify allows for the "
                    "rounding (docs/kernel.md)\n",
-                   s.rounded_streams.size(), s.rounded_streams.front(), opts->run.cuda_dtype);
+                   s.rounded_streams.size(), vashista::printable(s.rounded_streams.front()), opts->run.cuda_dtype);
       }
       return 0;
     };

@@ -2,6 +2,7 @@
 // the documented exit codes (core/error.hpp, docs/cli.md).
 #include "commands.hpp"
 #include "core/error.hpp"
+#include "core/printable.hpp"
 #include "report/atomic_file.hpp"
 #include "trace/hdf5_guard.hpp"
 
@@ -61,7 +62,7 @@ int main(int argc, char** argv) {
       }
       if (!known) message = fmt::format("unknown command '{}' (commands: {})", argv[1], commands);
     }
-    fmt::print(stderr, "vashista: usage error: {} (see --help)\n", message);
+    fmt::print(stderr, "vashista: usage error: {} (see --help)\n", vashista::printable(message));
     return 2;
   }
   vashista::install_interrupt_cleanup();  // SIGINT: remove partial outputs, exit 130
@@ -69,13 +70,13 @@ int main(int argc, char** argv) {
   try {
     return with_stdout_flushed(run ? run() : 2);
   } catch (const vashista::Error& e) {
-    fmt::print(stderr, "vashista: error: {}\n", e.what());
+    fmt::print(stderr, "vashista: error: {}\n", vashista::printable(e.what()));  // one line, whatever a file held
     return vashista::exit_code_for(e.kind());
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "vashista: error: out of memory\n");
     return 3;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "vashista: internal error: {}\n", e.what());
+    fmt::print(stderr, "vashista: internal error: {}\n", vashista::printable(e.what()));
     return 5;
   }
 }

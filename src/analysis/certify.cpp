@@ -3,6 +3,7 @@
 #include "analysis/report_json.hpp"
 #include "analysis/trace_run.hpp"
 #include "core/error.hpp"
+#include "core/printable.hpp"
 #include "report/atomic_file.hpp"
 #include "report/text_table.hpp"
 
@@ -82,7 +83,8 @@ void print_totals_and_violations(const std::vector<Violation>& violations, Index
   for (size_t i = 0; i < violations.size() && i < kViolationsShown; ++i) {
     const Violation& v = violations[i];
     out << fmt::format("  VIOLATION stream={} query={} model={} eps={} bound={} log10 measured={} > log10 bound={}: {}\n",
-                       v.stream, v.query, to_string(v.model), v.eps, v.bound, v.log10_measured, v.log10_bound, v.note);
+                       printable(v.stream), v.query, to_string(v.model), v.eps, v.bound, v.log10_measured, v.log10_bound,
+                       printable(v.note));
   }
   if (violations.size() > kViolationsShown) {
     out << fmt::format("  ... {} more in the per-query CSV / JSON report\n", violations.size() - kViolationsShown);

@@ -1,6 +1,7 @@
 #include "trace/hdf5_guard.hpp"
 
 #include "core/error.hpp"
+#include "core/printable.hpp"
 #include "report/atomic_file.hpp"
 
 #include <sys/stat.h>
@@ -117,7 +118,7 @@ void crash_handler(int signal_number, siginfo_t* info, void* context) {
 
 Hdf5Guard::Hdf5Guard(const std::string& file, const std::string& object) {
   if (guard_depth.load() == 0) {
-    std::string text = file + ": " + object;
+    std::string text = printable(file + ": " + object);  // one line, whatever the names hold
     if (text.size() >= sizeof(where_text)) text.resize(sizeof(where_text) - 1);
     std::memcpy(where_text, text.c_str(), text.size() + 1);
     struct stat st {};

@@ -1,5 +1,6 @@
 #include "trace/trace_summary.hpp"
 
+#include "core/printable.hpp"
 #include "trace/hdf5_guard.hpp"
 #include "trace/trace_impl.hpp"
 
@@ -74,8 +75,9 @@ TraceSummary summarize_trace(const std::string& path, const std::vector<std::str
 
 std::string format_summary_table(const TraceSummary& s) {
   std::string out = fmt::format("trace      {}\nformat     {} v{}\nsource     {}\ncreated_by {}\nstreams    {} of {} shown, all valid\n\n",
-                                s.path, s.format, s.version, s.source.empty() ? "-" : s.source,
-                                s.created_by.empty() ? "-" : s.created_by, s.streams.size(), s.total_streams);
+                                printable(s.path), printable(s.format), s.version,
+                                s.source.empty() ? "-" : printable(s.source),
+                                s.created_by.empty() ? "-" : printable(s.created_by), s.streams.size(), s.total_streams);
   const std::vector<std::string> header = {"stream", "layer", "kv_head", "n", "d", "d_v", "m", "dtype", "storage",
                                            "scale", "query_length", "kernel", "planted"};
   std::vector<std::vector<std::string>> rows;
@@ -86,9 +88,9 @@ std::string format_summary_table(const TraceSummary& s) {
                               ? "-"
                               : fmt::format("{} |F|={} Delta>={:.4g}", i.planted_model, i.planted_face_size,
                                             i.planted_delta_min);
-    rows.push_back({i.name, i.layer >= 0 ? std::to_string(i.layer) : "-", i.kv_head >= 0 ? std::to_string(i.kv_head) : "-",
+    rows.push_back({printable(i.name), i.layer >= 0 ? std::to_string(i.layer) : "-", i.kv_head >= 0 ? std::to_string(i.kv_head) : "-",
                     std::to_string(i.n), std::to_string(i.d), i.d_v > 0 ? std::to_string(i.d_v) : "-",
-                    std::to_string(i.m), i.dtype, i.storage,
+                    std::to_string(i.m), printable(i.dtype), i.storage,
                     fmt::format("{:.6g}{}", i.scale, i.scale_from_attribute ? "" : " (default)"), ql, kernel, planted});
   }
   std::vector<size_t> width(header.size());
