@@ -2,22 +2,9 @@
 # vashista code) checks every certificate against the trace: all pass on the bundled traces (bfloat16 and
 # a causal query_length trace included) and on queries inside the hull (no_gap); a copy with one entry
 # corrupted (a weight, a multiplier, x, delta_lo, a dropped face key) fails with exit 1 naming the check.
-file(REMOVE_RECURSE ${WORK_DIR})
-file(MAKE_DIRECTORY ${WORK_DIR})
-if(EXISTS /usr/bin/python3)
-  set(python /usr/bin/python3)  # Debian's, with python3-h5py (a python3 earlier on PATH may lack it)
-else()
-  set(python python3)
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/support/common.cmake)  # WORK_DIR, python, run_ok
 set(verify ${SOURCE_DIR}/experiments/certificates/verify_certificates.py)
 
-function(run_ok)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 300)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${ARGN}: exit ${rc}: ${out} ${err}")
-  endif()
-  set(last_out "${out}" PARENT_SCOPE)
-endfunction()
 function(certify_and_verify trace certs expected)
   run_ok(${VASHISTA} certify ${trace} --quiet --certificates ${certs})
   run_ok(${python} ${verify} ${trace} ${certs})

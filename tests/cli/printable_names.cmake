@@ -1,19 +1,7 @@
 # Names and attribute values read from a trace reach the terminal escaped (core/printable.hpp): an error
 # stays one line on stderr, each summary row one line on stdout, and no escape byte from the file is
 # printed; the CSV and JSON outputs keep the name exactly (quoted / escaped by their own rules).
-file(REMOVE_RECURSE ${WORK_DIR})
-file(MAKE_DIRECTORY ${WORK_DIR})
-if(EXISTS /usr/bin/python3)
-  set(python /usr/bin/python3)  # Debian's, with python3-h5py (a python3 earlier on PATH may lack it)
-else()
-  set(python python3)
-endif()
-function(run_ok)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${ARGN}: exit ${rc}\nstdout: ${out}\nstderr: ${err}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/support/common.cmake)  # WORK_DIR, python, run_ok
 string(ASCII 27 escape_byte)
 
 run_ok(${VASHISTA} gen ${WORK_DIR}/good.h5 --n 64 --d 8 --dv 0 --kind hull --seed 5)
