@@ -63,16 +63,13 @@ std::string printable(std::string_view text) {
     } else if (c < 0x80) {  // other C0 controls and DEL
       append_hex_escape(out, c);
       ++i;
-    } else {
+    } else {  // a UTF-8 sequence is kept unless it is a C1 control (U+0080-U+009F: C2 80 .. C2 9F)
       const std::size_t length = utf8_sequence_length(text, i);
       const bool c1_control = length == 2 && c == 0xC2 && static_cast<std::uint8_t>(text[i + 1]) <= 0x9F;
-      if (length == 0 || c1_control) {
-        for (std::size_t k = 0; k < (c1_control ? 2 : 1); ++k) append_hex_escape(out, static_cast<std::uint8_t>(text[i + k]));
-        i += c1_control ? 2 : 1;
-      } else {
-        out.append(text.substr(i, length));
-        i += length;
-      }
+      const std::size_t escaped = length == 0 ? 1 : (c1_control ? 2 : 0);  // bytes escaped one by one
+      for (std::size_t k = 0; k < escaped; ++k) append_hex_escape(out, static_cast<std::uint8_t>(text[i + k]));
+      if (escaped == 0) out.append(text.substr(i, length));
+      i += escaped > 0 ? escaped : length;
     }
   }
   return out;
