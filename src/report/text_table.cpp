@@ -6,22 +6,26 @@
 
 namespace vashista {
 
+namespace {
+
+std::vector<std::string> escaped(std::vector<std::string> cells) {
+  for (std::string& cell : cells) cell = printable(cell);
+  return cells;
+}
+
+}  // namespace
+
+TextTable::TextTable(std::vector<std::string> header) : header_(escaped(std::move(header))) {}
+
+void TextTable::add_row(std::vector<std::string> row) { rows_.push_back(escaped(std::move(row))); }
+
 void TextTable::print(std::ostream& out) const {
-  // Cells may carry names read from a trace: escaped (core/printable.hpp) so that a row stays one line.
-  auto escaped = [](const std::vector<std::string>& row) {
-    std::vector<std::string> cells;
-    for (const std::string& cell : row) cells.push_back(printable(cell));
-    return cells;
-  };
-  const std::vector<std::string> header = escaped(header_);
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& row : rows_) rows.push_back(escaped(row));
-  std::vector<size_t> width(header.size(), 0);
+  std::vector<size_t> width(header_.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
   };
-  measure(header);
-  for (const auto& row : rows) measure(row);
+  measure(header_);
+  for (const auto& row : rows_) measure(row);
   auto print_row = [&](const std::vector<std::string>& row) {
     for (size_t c = 0; c < width.size(); ++c) {
       const std::string cell = c < row.size() ? row[c] : "";
@@ -35,11 +39,11 @@ void TextTable::print(std::ostream& out) const {
     }
     out << '\n';
   };
-  print_row(header);
+  print_row(header_);
   size_t total = 0;
   for (size_t w : width) total += w + 2;
   out << std::string(total > 2 ? total - 2 : 0, '-') << '\n';
-  for (const auto& row : rows) print_row(row);
+  for (const auto& row : rows_) print_row(row);
 }
 
 }  // namespace vashista

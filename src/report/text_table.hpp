@@ -1,5 +1,6 @@
 #pragma once
-// Aligned plain-text table for terminal summaries: columns right-aligned except the first.
+// Aligned plain-text table for terminal summaries: columns right-aligned except the first. Cells are
+// stored escaped (core/printable.hpp): a name read from a trace cannot break a row over two lines.
 #include <ostream>
 #include <string>
 #include <vector>
@@ -8,8 +9,8 @@ namespace vashista {
 
 class TextTable {
  public:
-  explicit TextTable(std::vector<std::string> header) : header_(std::move(header)) {}
-  void add_row(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  explicit TextTable(std::vector<std::string> header);
+  void add_row(std::vector<std::string> row);
   void print(std::ostream& out) const;
 
  private:
