@@ -28,7 +28,8 @@ void setup_gen(CLI::App& app, RunFunction& run) {
   sub->add_option("--dv", opts->synth.d_v, "Value dimension (0 = no values)")->capture_default_str();
   sub->add_option("--queries", opts->synth.queries, "Queries per stream")->capture_default_str();
   sub->add_option("--face-size", opts->synth.face_size, "Size of the planted face")->capture_default_str();
-  sub->add_option("--gap", opts->synth.gap, "Planted gap (softmax: score units; hull: g_min, Delta = t * gap)")
+  sub->add_option("--gap", opts->synth.gap, "Planted gap (softmax: score units; hull: g_min, Delta = t * gap); refused (exit 2) when the "
+                  "storage dtype's rounding moves a planted gap by more than a factor 2")
       ->capture_default_str();
   sub->add_option("--scale", opts->synth.scale, "Attention scale (default 1/sqrt(d))");
   sub->add_option("--dtype", opts->dtype, "Storage dtype")
@@ -40,8 +41,8 @@ void setup_gen(CLI::App& app, RunFunction& run) {
       ->check(CLI::IsMember({"hull", "softmax", "random", "all"}))
       ->capture_default_str();
   sub->add_option("--gzip", opts->gzip, "gzip level 0-9 (0 = none)")->check(CLI::Range(0, 9))->capture_default_str();
-  sub->add_flag("--force", opts->force, "Overwrite an existing output file");
-  sub->footer("Exit codes: 0 written, 2 bad option or existing output without --force, 3 I/O error.");
+  sub->add_flag("--force", opts->force, "Overwrite an existing output file (without it an existing output is refused, exit 2)");
+  sub->footer(exit_codes_footer("0 written"));
   sub->callback([&run, opts] {
     run = [opts] {
       opts->synth.dtype = parse_storage_dtype(opts->dtype);

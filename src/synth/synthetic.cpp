@@ -83,6 +83,19 @@ std::vector<double> planted_gaps(SynthRandom& rng, Index count, double gap) {
   return g;
 }
 
+/// The storage dtype's rounding of keys and queries moves every planted multiplier a little; when it moves a
+/// gap by more than a factor 2 (a --gap near or below that rounding) the trace would not carry the gap that
+/// was asked for, and generation refuses (exit code 2). nominal: the gap the construction plants before
+/// rounding; realized: the exact one of the stored values (planted_delta).
+void check_realized_gap(const Stream& s, const SynthOptions& o, const std::string& which, double nominal,
+                        double realized) {
+  VASHISTA_CHECK(realized >= 0.5 * nominal && realized <= 2.0 * nominal, ErrorKind::usage,
+                 "synthetic {} stream {}: gap {} is too small for storage dtype {} (its rounding makes {} {:.6g}, "
+                 "planted {:.6g})",
+                 s.planted ? s.planted->model : std::string(), s.name, o.gap, to_string(o.dtype), which, realized,
+                 nominal);
+}
+
 Stream base_stream(SynthKind kind, int index, const SynthOptions& o) {
   Stream s;
   s.name = fmt::format("{}_{:02d}", to_string(kind), index);
@@ -165,6 +178,9 @@ Stream hull_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     truth.delta.push_back(delta);
   }
   s.planted = std::move(truth);
+  for (Index j = 0; j < m; ++j)  // Delta_j = t_j gap before rounding
+    check_realized_gap(s, o, fmt::format("query {}'s Delta", j), s.planted->t[static_cast<size_t>(j)] * o.gap,
+                       s.planted->delta[static_cast<size_t>(j)]);
   return s;
 }
 
@@ -260,6 +276,8 @@ Stream softmax_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     truth.delta.push_back(delta);
   }
   s.planted = std::move(truth);
+  // min_j Delta_j = gap before rounding (one key sits exactly at the gap for its worst query)
+  check_realized_gap(s, o, "min_j Delta_j", o.gap, *std::min_element(s.planted->delta.begin(), s.planted->delta.end()));
   return s;
 }
 
@@ -321,7 +339,7 @@ Trace generate_synthetic(const SynthOptions& options) {
       "gap={} seed={} dtype={} scale={}",
       kinds, options.streams_per_kind, options.n, options.d, options.d_v, options.queries, options.face_size,
       options.gap, options.seed, to_string(options.dtype), resolved_scale(options));
-  trace.created_by = "vashista synth";
+  trace.created_by = fmt::format("vashista {} gen", VASHISTA_VERSION);
   for (SynthKind kind : options.kinds) {
     for (int i = 0; i < options.streams_per_kind; ++i) trace.streams.push_back(generate_synthetic_stream(kind, i, options));
   }

@@ -248,3 +248,22 @@ TEST_CASE("planted truth survives a write / read round trip; options are validat
   CHECK(parse_synth_kinds("all").size() == 3);
   CHECK_THROWS_AS(parse_synth_kinds("none"), Error);
 }
+
+TEST_CASE("a gap the storage dtype cannot carry is refused, for each planted model") {
+  // bfloat16 rounding moves the planted multipliers by ~1e-3 here: a gap of 1e-9 would be stored as a
+  // gap of that size (seen before session 32: hull Delta >= 1.6e-3 for --gap 1e-9), so it is refused;
+  // the same gap stored as float64 is kept to rounding.
+  for (SynthKind kind : {SynthKind::hull, SynthKind::softmax}) {
+    SynthOptions o = small_options(StorageDtype::bfloat16);
+    o.kinds = {kind};
+    o.gap = 1e-9;
+    CHECK_THROWS_WITH_AS(generate_synthetic(o), doctest::Contains("too small for storage dtype bfloat16"), Error);
+    o.dtype = StorageDtype::float64;
+    const Trace trace = generate_synthetic(o);
+    REQUIRE(trace.streams.size() == 1);
+    const PlantedTruth& truth = *trace.streams.front().planted;
+    const double realized = *std::min_element(truth.delta.begin(), truth.delta.end());
+    const double planted = kind == SynthKind::hull ? o.gap * *std::min_element(truth.t.begin(), truth.t.end()) : o.gap;
+    CHECK(realized == doctest::Approx(planted).epsilon(1e-6));
+  }
+}
