@@ -25,9 +25,9 @@ void setup_certify(CLI::App& app, RunFunction& run) {
       ->capture_default_str();
   sub->add_option("--eps", opts->certify.eps, "Softmax temperature (1 = deployed attention); hull uses eps/scale")
       ->capture_default_str();
-  sub->add_option("--delta", opts->certify.delta, "Target tail mass: 'safe' means certified bound <= delta")
+  sub->add_option("--delta", opts->certify.delta, "Target tail mass, in (0, 1): 'safe' means certified bound <= delta")
       ->capture_default_str();
-  sub->add_option("--streams", opts->certify.stream_patterns, "Only streams whose name matches these glob patterns");
+  add_streams_option(sub, opts->certify.stream_patterns);
   sub->add_option("--per-query", opts->certify.per_query_csv, "Write one CSV row per (stream, query, model) here");
   sub->add_option("--report", opts->certify.report_json, "Write the JSON report here");
   sub->add_option("--certificates", opts->certify.certificates_h5,
@@ -37,9 +37,9 @@ void setup_certify(CLI::App& app, RunFunction& run) {
   sub->add_option("--plot", opts->plot_dir,
                   "Write PNG figures and summary.md into this directory (plots/plot_certify.py; python3-matplotlib); "
                   "the CSV and JSON go there too unless named");
-  sub->add_option("--threads", opts->certify.threads, "Worker threads (0 = all cores; at most 1024)")->capture_default_str();
+  add_threads_option(sub, opts->certify.threads);
   sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
-  sub->footer("Exit codes: 0 all bounds hold, 1 a bound violation or unsound kernel certificate, 2 bad input.");
+  sub->footer(exit_codes_footer("0 all bounds and certificates hold, 1 a bound violation or unsound kernel certificate"));
   sub->callback([&run, opts] {
     run = [opts] {
       opts->certify.models = parse_model_selection(opts->model);

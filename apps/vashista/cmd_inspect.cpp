@@ -20,8 +20,8 @@ void setup_inspect(CLI::App& app, RunFunction& run) {
   CLI::App* sub = app.add_subcommand("inspect", "Validate a trace (format v1) and summarise its streams");
   sub->add_option("trace", opts->trace, "Trace file (HDF5, format v1; see docs/trace-format.md)")->required();
   sub->add_option("--json", opts->json, "Also write the summary as JSON to this file");
-  sub->add_option("--streams", opts->streams, "Only streams whose name matches these glob patterns");
-  sub->footer("Exit codes: 0 valid, 2 malformed trace (one line naming file, object and problem), 3 I/O error.");
+  add_streams_option(sub, opts->streams);
+  sub->footer(exit_codes_footer("0 valid"));
   sub->callback([&run, opts] {
     run = [opts] {
       check_output_paths({{"the input trace", opts->trace}}, {{"--json", opts->json}});

@@ -23,8 +23,9 @@ void setup_kernel(CLI::App& app, RunFunction& run) {
   sub->add_option("--device", opts->device, "cpu (double-precision reference) or cuda (bf16/fp16 KV cache, fp32)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  sub->add_option("--eps", opts->run.eps, "Softmax temperatures, one kernel entry each (e.g. --eps 0.25 0.5 1)")
+  sub->add_option("--eps", opts->run.eps, "Softmax temperatures, comma-separated, one kernel entry each (e.g. --eps 0.25,0.5,1)")
       ->delimiter(',')
+      ->allow_extra_args(false)
       ->capture_default_str();
   sub->add_option("--page-size", opts->run.params.page_size, "Tokens per KV-cache page B")->capture_default_str();
   sub->add_option("--pages", opts->run.params.page_budget, "Page budget P per GQA group (forced pages included)")
@@ -43,7 +44,9 @@ void setup_kernel(CLI::App& app, RunFunction& run) {
   sub->add_option("--kv-dtype", opts->run.cuda_dtype, "CUDA KV cache dtype: bfloat16 or float16")
       ->check(CLI::IsMember({"bfloat16", "float16"}))
       ->capture_default_str();
-  sub->add_option("--streams", opts->run.stream_patterns, "Only streams whose name matches these glob patterns");
+  add_streams_option(sub, opts->run.stream_patterns);
+  add_threads_option(sub, opts->run.threads);
+  sub->footer(exit_codes_footer("0 written (certify then checks the kernel's certificates)"));
   sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
   sub->callback([&run, opts] {
     run = [opts] {

@@ -22,13 +22,14 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
   sub->add_option("trace", opts->trace, "Trace file (HDF5, format v1)")->required();
   sub->add_option("--eps", opts->eps,
                   "Temperatures: a list 0.01,0.1,1, a log range lo:hi:count (inclusive), or auto[:count] "
-                  "(per query, around the Theorem H1 threshold eps0 up to eps = 1)")
+                  "(per query, count log-spaced values, default 30, from min(eps0*scale/10, Delta_softmax/60) to "
+                  "max(1, 2*eps0*scale), eps0 the Theorem H1 threshold)")
       ->capture_default_str();
   sub->add_option("--model", opts->model, "Model(s): softmax, hull or both")
       ->check(CLI::IsMember({"softmax", "hull", "both"}))
       ->capture_default_str();
-  sub->add_option("--delta", opts->sweep.delta, "Target tail mass for eps*(delta) and 'safe'")->capture_default_str();
-  sub->add_option("--streams", opts->sweep.stream_patterns, "Only streams whose name matches these glob patterns");
+  sub->add_option("--delta", opts->sweep.delta, "Target tail mass for eps*(delta) and 'safe', in (0, 1)")->capture_default_str();
+  add_streams_option(sub, opts->sweep.stream_patterns);
   sub->add_option("--per-query", opts->sweep.per_query_csv, "CSV: one row per (stream, query, model, eps)");
   sub->add_option("--report", opts->sweep.report_json, "Write the JSON report here");
   sub->add_option("--certificates", opts->sweep.certificates_h5,
@@ -37,9 +38,9 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
                   "experiments/certificates/verify_certificates.py");
   sub->add_option("--plot", opts->sweep.plot_dir,
                   "Write PNG figures into this directory (plots/plot_sweep.py; python3-matplotlib)");
-  sub->add_option("--threads", opts->sweep.threads, "Worker threads (0 = all cores; at most 1024)")->capture_default_str();
+  add_threads_option(sub, opts->sweep.threads);
   sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
-  sub->footer("Exit codes: 0 all bounds hold, 1 a bound violation or unsound kernel certificate, 2 bad input.");
+  sub->footer(exit_codes_footer("0 all bounds and certificates hold, 1 a bound violation or unsound kernel certificate"));
   sub->callback([&run, opts] {
     run = [opts] {
       SweepOptions& o = opts->sweep;

@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace vashista::cli {
 
@@ -15,5 +17,25 @@ void setup_sweep(CLI::App& app, RunFunction& run);
 void setup_gen(CLI::App& app, RunFunction& run);
 void setup_inspect(CLI::App& app, RunFunction& run);
 void setup_kernel(CLI::App& app, RunFunction& run);
+
+/// `--streams GLOB`, repeatable (`--streams 'hull*' --streams 'soft*'`): one pattern per occurrence, so that
+/// `--streams 'hull*' trace.h5` leaves the trace to the positional argument.
+inline CLI::Option* add_streams_option(CLI::App* sub, std::vector<std::string>& patterns) {
+  return sub
+      ->add_option("--streams", patterns,
+                   "Only streams whose name matches this glob pattern (repeat the option for several patterns)")
+      ->allow_extra_args(false);
+}
+
+/// Worker threads; 0 = OpenMP's default (all cores, or OMP_NUM_THREADS).
+inline CLI::Option* add_threads_option(CLI::App* sub, int& threads) {
+  return sub->add_option("--threads", threads, "Worker threads (0 = all cores; at most 1024)")->capture_default_str();
+}
+
+/// The exit codes every command may return (docs/cli.md); `specific` says what 0 and 1 mean for the command.
+inline std::string exit_codes_footer(const std::string& specific) {
+  return "Exit codes: " + specific +
+         ", 2 bad input or usage, 3 I/O error, 4 device error, 5 internal error, 130 interrupted (docs/cli.md).";
+}
 
 }  // namespace vashista::cli

@@ -35,8 +35,7 @@ int main(int argc, char** argv) {
   CLI::App app{"vashista: certified sparse attention for long-context decoding (Vashista Sparse Attention)"};
   app.set_version_flag("--version", std::string("vashista ") + VASHISTA_VERSION);
   app.require_subcommand(1);
-  app.footer("Exit codes: 0 ok, 1 bound violation / unsound certificate found, 2 bad input or usage,\n"
-             "3 I/O error, 4 device error, 5 internal error, 130 interrupted. See docs/cli.md.");
+  app.footer(vashista::cli::exit_codes_footer("0 ok, 1 a bound violation or unsound certificate found (certify, sweep)"));
   vashista::cli::RunFunction run;
   using namespace vashista::cli;
   for (auto setup : {setup_certify, setup_sweep, setup_gen, setup_inspect, setup_kernel}) {

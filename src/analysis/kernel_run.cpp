@@ -30,7 +30,7 @@ KernelRunSummary run_kernel_on_trace(const std::string& input, const std::string
   }
   VASHISTA_CHECK(options.device == KernelDevice::cpu || cuda_kernel_built(), ErrorKind::device,
                  "--device cuda: this build has no CUDA kernel (configure with -DVASHISTA_CUDA=ON where nvcc exists)");
-  const ThreadCount threads(0);  // OMP_NUM_THREADS checked (the kernel's loops use OpenMP's default)
+  const ThreadCount threads(options.threads);
   const auto start = std::chrono::steady_clock::now();
   TraceFile file = open_trace(input);
   const auto names = list_streams(file, options.stream_patterns);

@@ -20,6 +20,7 @@ struct KernelRunOptions {
   std::vector<double> eps = {1.0};        // one kernel entry per eps
   std::string cuda_dtype = "bfloat16";    // KV cache dtype on the GPU: bfloat16 or float16
   std::vector<std::string> stream_patterns;
+  int threads = 0;  // --threads (core/thread_count.hpp: 0 = OpenMP's default, all cores or OMP_NUM_THREADS)
   bool progress = true;
 };
 
