@@ -40,5 +40,5 @@ endif()
 
 # A subnormal-scale temperature: the reference's lse (~1e300 at eps = 1e-300) is stored as float64 (it
 # overflowed float32 and the run failed after the work).
-run_expect(0 kernel ${WORK_DIR}/float32.h5 --out ${WORK_DIR}/tiny_eps.h5 --eps 1e-300 --pages 1 --quiet)
+run_expect(0 kernel ${WORK_DIR}/float32.h5 --out ${WORK_DIR}/tiny_eps.h5 --eps 1e-300 --pages 1 --quiet --threads 1)
 run_expect(0 certify ${WORK_DIR}/tiny_eps.h5 --model softmax --quiet --threads 1)
