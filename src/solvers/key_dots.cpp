@@ -228,8 +228,15 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
   }
 }
 
-// The rows eight ahead are prefetched (a row is 1 KiB at d = 128, away from the previous one, so the
-// hardware prefetcher does not see it coming).
+// The first two cache lines of the rows 16 to 19 ahead are prefetched (a row is 1 KiB at d = 128, away
+// from the previous one, so no hardware prefetcher sees it coming). Until session 32 every line of the
+// rows 8 to 11 ahead was prefetched, and 1/8 of the keys gathered that way took 1.15 / 1.47 / 1.14x the
+// time per row of a streamed pass (n = 4096 / 16384 / 131072, d = 128, GPU host's Xeon model 207),
+// against 0.89 / 1.38 / 1.04x with two lines (experiments/hull_vs_nnls/session32/gather_lines.cpp); in
+// planted single solves the pool's pricing and the partial passes then took 0.02 / 0.04 pass less
+// (n = 4096 / 16384; docs/benchmarks.md, "Session 32"). Presumably each software prefetch holds one of the core's few L1
+// fill buffers, while the rest of a row whose first lines were requested comes through the L2 hardware
+// prefetcher, which does not (not measured directly).
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
                       double* out) {
   const Index d = keys.cols();
@@ -237,8 +244,8 @@ void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, s
   const double* base = keys.data();
   std::size_t s = 0;
   for (; s + 4 <= count; s += 4) {
-    for (std::size_t a = s + 8; a < std::min(count, s + 12); ++a)
-      for (Index c = 0; c < d; c += 8) __builtin_prefetch(base + rows[a] * stride + c);
+    for (std::size_t a = s + 16; a < std::min(count, s + 20); ++a)
+      for (Index c = 0; c < std::min<Index>(d, 16); c += 8) __builtin_prefetch(base + rows[a] * stride + c);
     double dots[4];
     dot4<false>(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
                 base + rows[s + 3] * stride, v, d, dots, nullptr);
