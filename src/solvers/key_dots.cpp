@@ -234,9 +234,11 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
 // time per row of a streamed pass (n = 4096 / 16384 / 131072, d = 128, GPU host's Xeon model 207),
 // against 0.89 / 1.38 / 1.04x with two lines (experiments/hull_vs_nnls/session32/gather_lines.cpp); in
 // planted single solves the pool's pricing and the partial passes then took 0.02 / 0.04 pass less
-// (n = 4096 / 16384; docs/benchmarks.md, "Session 32"). Presumably each software prefetch holds one of the core's few L1
-// fill buffers, while the rest of a row whose first lines were requested comes through the L2 hardware
-// prefetcher, which does not (not measured directly).
+// (n = 4096 / 16384; docs/benchmarks.md, "Session 32"). Presumably each software prefetch holds one of
+// the core's few L1 fill buffers, while the rest of a row whose first lines were requested comes through
+// the L2 hardware prefetcher, which does not (not measured directly).
+constexpr std::size_t kGatherRowsAhead = 16;  // the first row prefetched, counted from the row being read
+constexpr Index kGatherLinesPerRow = 2;       // cache lines prefetched per row (8 doubles each)
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
                       double* out) {
   const Index d = keys.cols();
@@ -244,8 +246,9 @@ void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, s
   const double* base = keys.data();
   std::size_t s = 0;
   for (; s + 4 <= count; s += 4) {
-    for (std::size_t a = s + 16; a < std::min(count, s + 20); ++a)
-      for (Index c = 0; c < std::min<Index>(d, 16); c += 8) __builtin_prefetch(base + rows[a] * stride + c);
+    for (std::size_t a = s + kGatherRowsAhead; a < std::min(count, s + kGatherRowsAhead + 4); ++a)
+      for (Index c = 0; c < std::min<Index>(d, 8 * kGatherLinesPerRow); c += 8)
+        __builtin_prefetch(base + rows[a] * stride + c);
     double dots[4];
     dot4<false>(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
                 base + rows[s + 3] * stride, v, d, dots, nullptr);

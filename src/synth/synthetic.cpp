@@ -86,14 +86,13 @@ std::vector<double> planted_gaps(SynthRandom& rng, Index count, double gap) {
 /// The storage dtype's rounding of keys and queries moves every planted multiplier a little; when it moves a
 /// gap by more than a factor 2 (a --gap near or below that rounding) the trace would not carry the gap that
 /// was asked for, and generation refuses (exit code 2). nominal: the gap the construction plants before
-/// rounding; realized: the exact one of the stored values (planted_delta).
+/// rounding; realized: the exact one of the stored values (planted_delta). Called once s.planted is set.
 void check_realized_gap(const Stream& s, const SynthOptions& o, const std::string& which, double nominal,
                         double realized) {
   VASHISTA_CHECK(realized >= 0.5 * nominal && realized <= 2.0 * nominal, ErrorKind::usage,
                  "synthetic {} stream {}: gap {} is too small for storage dtype {} (its rounding makes {} {:.6g}, "
                  "planted {:.6g})",
-                 s.planted ? s.planted->model : std::string(), s.name, o.gap, to_string(o.dtype), which, realized,
-                 nominal);
+                 s.planted->model, s.name, o.gap, to_string(o.dtype), which, realized, nominal);
 }
 
 Stream base_stream(SynthKind kind, int index, const SynthOptions& o) {
