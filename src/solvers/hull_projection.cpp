@@ -83,6 +83,7 @@ constexpr Index kBlockRows = 256;  // rows of K per block of a pass (256 KiB at 
 // per query on the development box ("Session 25").
 constexpr Index kNarrowBatch = 4;
 constexpr Index kCutSample = 256;  // values sampled for a cut (approximate_cut) or a screening test
+constexpr Index kScanBlock = 16;  // keys tested in one vectorised step by the scans for a few keys among n
 
 // Underflow. The rounding bounds above are relative (fl(a op b) = (a op b)(1 + delta)); a product that
 // falls below 2^-1022 also carries an absolute error of up to half the smallest subnormal, and a bound
@@ -524,12 +525,21 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   if (loose > 0) {  // the tight bound on these; the keys still unproven are priced exactly (x is unchanged)
     std::vector<Index>& failed = st.axis_failed;
     failed.clear();
-    for (Index i = 0; i < n; ++i) {
-      if (surv[i] || lambda[i] - rho_out[i] > threshold) continue;
-      bound(i, lambda[i], rho_out[i], dist_out[i]);  // a proven key has rho_i - l_i < 0: no gap term
-      if (!(lambda[i] - rho_out[i] > threshold)) {
-        failed.push_back(i);
-        if (static_cast<Index>(failed.size()) > limit) return false;
+    // Blocks of kScanBlock keys are tested in one vectorised step; only blocks holding an unproven key are
+    // walked key by key (far queries leave ~2 % of the keys unproven here).
+    for (Index first = 0; first < n; first += kScanBlock) {
+      const Index last = std::min(n, first + kScanBlock);
+      double marked = 0;
+#pragma omp simd reduction(+ : marked)
+      for (Index i = first; i < last; ++i) marked += lambda[i] - rho_out[i] > threshold ? 0.0 : 1.0;
+      if (marked == 0) continue;
+      for (Index i = first; i < last; ++i) {
+        if (surv[i] || lambda[i] - rho_out[i] > threshold) continue;
+        bound(i, lambda[i], rho_out[i], dist_out[i]);  // a proven key has rho_i - l_i < 0: no gap term
+        if (!(lambda[i] - rho_out[i] > threshold)) {
+          failed.push_back(i);
+          if (static_cast<Index>(failed.size()) > limit) return false;
+        }
       }
     }
     price_rows_exactly(keys, knorm, st, pr, failed);
@@ -984,7 +994,6 @@ bool classify(const QueryState& st, const Pricing& pr, const Vector& lambda, dou
   face.clear();
   // Blocks of kScanBlock keys are tested in one vectorised step; only blocks holding a face key or the
   // value delta are walked key by key (the face has tens of keys: most blocks hold neither).
-  constexpr Index kScanBlock = 16;
   for (Index first = 0; first < n; first += kScanBlock) {
     const Index last = std::min(n, first + kScanBlock);
     double marked = 0;
