@@ -246,6 +246,8 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
               const std::vector<const Vector*>& columns, std::vector<Vector*>& outputs, Vector* norms,
               const BlockDone* block_done = nullptr, bool descending = false, QuantizedKeys* copy = nullptr,
               const double* copy_norms = nullptr) {
+  // copy (a single query's pass 1 only, which sweeps with key_dots): the rows are quantized by key_dots,
+  // with the norms it computes or, when they are given, copy_norms.
   const Index d = keys.cols();
   // Active queries sorted by visible length (descending) so that block b uses a prefix of columns.
   std::vector<std::size_t> order(active.size());
@@ -286,7 +288,8 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
         const std::size_t j = order[static_cast<std::size_t>(c)];
         const Index stop = std::min(len, active[j]->visible - start);
         key_dots(keys, start, len, stop, cols.col(c).data(), outputs[j]->data() + start,
-                 c == 0 && norms != nullptr ? norms->data() + start : nullptr, c == 0 && prefetch);
+                 c == 0 && norms != nullptr ? norms->data() + start : nullptr, c == 0 && prefetch,
+                 c == 0 ? copy : nullptr, copy_norms != nullptr ? copy_norms + start : nullptr);
       }
     } else if (ncols == 1) {  // cache-resident keys: Eigen's gemv
       Vector& out = *outputs[order[0]];
@@ -302,8 +305,6 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
       }
     }
     if (norms != nullptr && !sweeps) norms->segment(start, len) = block.rowwise().norm();
-    // The 16-bit copy of a single query's keys, from the block while it is in cache (its norms are out).
-    if (copy != nullptr) copy->quantize(keys, start, len, copy_norms + start);
     if (block_done != nullptr)
       for (Index c = 0; c < ncols; ++c) {
         const std::size_t j = order[static_cast<std::size_t>(c)];
@@ -713,13 +714,13 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   Pricing& pr = st.pricing;
   if (!(pr.rnorm > 0) || !std::isfinite(pr.rnorm)) return false;
   const KeyPricer price_key(pr, d);
-  const double error_coef =
-      pr.rnorm * (1.0 + 2.0 * rounding_gamma(static_cast<double>(d) + 2.0)) * QuantizedKeys::product_error(d);
+  // An upper bound of the exact ||r|| (the computed norm's rounding, inflated once more for this product's).
+  const double rnorm_up = pr.rnorm * (1.0 + 2.0 * rounding_gamma(static_cast<double>(d) + 2.0));
   const double t_coef = 2.0 * kUnitRoundoff * (1.0 + 4.0 * kUnitRoundoff), floor = pr.floor;
   double* __restrict kr = st.kr.data();
   const double* __restrict score = st.scores.data();
   const double* __restrict kn = knorm.data();
-  const double* __restrict scale = copy.scales();
+  const double* __restrict bound = copy.row_bounds();
   double* __restrict lambda = pr.lambda.data();
   double* __restrict rho = pr.rho.data();
   double* __restrict dist = pr.dist.data();
@@ -729,7 +730,7 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     if (!copy.dots(start, end - start, st.r.data(), kr + start)) return false;
 #pragma omp simd reduction(min : hi_min)
     for (Index i = start; i < end; ++i) {
-      const double error = scale[i] > 0 ? kn[i] * error_coef + t_coef * std::abs(kr[i]) + floor : kInf;
+      const double error = bound[i] * rnorm_up + t_coef * std::abs(kr[i]) + floor;  // inf: not quantized
       price_key.approximate(kr[i], error, score[i], kn[i], lambda[i], rho[i], dist[i]);
       const double excluded = lambda[i] - rho[i] > 0 ? 0.0 : kInf;  // a key not proven outside: no upper bound
       hi_min = std::min(hi_min, lambda[i] + rho[i] + excluded);

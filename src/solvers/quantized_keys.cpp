@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #ifdef __AVX2__
 #include <immintrin.h>
@@ -81,23 +82,32 @@ float code_dot(const std::int16_t* c, const float* w, Index d) {
   return s;
 }
 
-// c_j = rint(fl(k_j a)) for j < d. |fl(k_j a)| < 32767.5 for a row's own norm (header); the conversion
-// saturates at the 16-bit range all the same. Under AVX2 four conversions (round to nearest, the default
-// mode) and two saturating packs per 16 values: GCC's vectorisation of the scalar loop took 68 ns per row
-// of 128 (shuffles to narrow 64-bit lanes), ~5x a pass over the row, on the development box.
-void encode_row(const double* __restrict k, double a, Index d, std::int16_t* __restrict out) {
+// Codes of a row. Scalar: c_j = rint(fl(k_j a)). Under AVX2 (rows of a multiple of 16 values) each group
+// of 16 values is c = rint(k_j a) exactly (a fused multiply-add with 1.5 2^52 leaves the rounded integer
+// in the low 32 bits of the double: |k_j a| < 2^31), narrowed by one in-lane shuffle per 8 values and one
+// saturating pack per 16, and stored in the order kGroupOrder (rint of the exact product is within the
+// header's bound, which allows the rounding of the product). Four conversions and two packs per 16 values
+// (natural order) took 9.9 ns per row of 128 on the development box and made pass 1 of a far n = 4096
+// solve 0.3-0.6 pass longer on a GPU host's Xeon (docs/benchmarks.md, "Session 34"); this takes 8.6 ns.
+constexpr int kGroupOrder[16] = {0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15};  // stored slot -> value
+
+void encode_row(const double* __restrict k, double a, Index d, bool grouped, std::int16_t* __restrict out) {
   Index j = 0;
 #ifdef __AVX2__
-  const __m256d scale = _mm256_set1_pd(a);
-  for (; j + 16 <= d; j += 16) {
-    const __m128i c0 = _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_loadu_pd(k + j), scale));
-    const __m128i c1 = _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_loadu_pd(k + j + 4), scale));
-    const __m128i c2 = _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_loadu_pd(k + j + 8), scale));
-    const __m128i c3 = _mm256_cvtpd_epi32(_mm256_mul_pd(_mm256_loadu_pd(k + j + 12), scale));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + j), _mm_packs_epi32(c0, c1));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + j + 8), _mm_packs_epi32(c2, c3));
+  if (grouped) {
+    const __m256d scale = _mm256_set1_pd(a), magic = _mm256_set1_pd(0x1.8p52);
+    for (; j + 16 <= d; j += 16) {
+      const __m256 z0 = _mm256_castpd_ps(_mm256_fmadd_pd(_mm256_loadu_pd(k + j), scale, magic));
+      const __m256 z1 = _mm256_castpd_ps(_mm256_fmadd_pd(_mm256_loadu_pd(k + j + 4), scale, magic));
+      const __m256 z2 = _mm256_castpd_ps(_mm256_fmadd_pd(_mm256_loadu_pd(k + j + 8), scale, magic));
+      const __m256 z3 = _mm256_castpd_ps(_mm256_fmadd_pd(_mm256_loadu_pd(k + j + 12), scale, magic));
+      const __m256i low = _mm256_castps_si256(_mm256_shuffle_ps(z0, z1, 0x88));   // values 0 1 4 5 | 2 3 6 7
+      const __m256i high = _mm256_castps_si256(_mm256_shuffle_ps(z2, z3, 0x88));  // values 8 9 12 13 | 10 11 14 15
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + j), _mm256_packs_epi32(low, high));
+    }
   }
 #endif
+  (void)grouped;
   for (; j < d; ++j) out[j] = static_cast<std::int16_t>(std::clamp(std::nearbyint(k[j] * a), -kCodeMax, kCodeMax));
 }
 
@@ -107,13 +117,19 @@ void QuantizedKeys::resize(Index rows, Index d) {
   rows_ = rows;
   dim_ = d;
   stride_ = (d + 15) / 16 * 16;
+  eps_t_ = product_error(d);
+#ifdef __AVX2__
+  grouped_ = d % 16 == 0;
+#endif
   const auto size = static_cast<std::size_t>(rows) * static_cast<std::size_t>(stride_);
   if (codes_.size() < size) codes_.resize(size);
   if (scale_.size() < static_cast<std::size_t>(rows)) scale_.resize(static_cast<std::size_t>(rows));
+  if (bound_.size() < static_cast<std::size_t>(rows)) bound_.resize(static_cast<std::size_t>(rows));
 }
 
 void QuantizedKeys::quantize(const Eigen::Ref<const Matrix>& keys, Index start, Index len, const double* norms) {
   const Index d = dim_;
+  const double eps_t = eps_t_;
   for (Index t = 0; t < len; ++t) {
     const Index i = start + t;
     const double norm = norms[t];
@@ -121,11 +137,13 @@ void QuantizedKeys::quantize(const Eigen::Ref<const Matrix>& keys, Index start, 
     if (!(norm >= kMinNorm && norm <= kMaxNorm)) {
       std::fill(out, out + stride_, std::int16_t{0});
       scale_[static_cast<std::size_t>(i)] = 0;
+      bound_[static_cast<std::size_t>(i)] = std::numeric_limits<double>::infinity();
       continue;
     }
     const double a = kCodeMax / norm;
     scale_[static_cast<std::size_t>(i)] = norm / kCodeMax;
-    encode_row(keys.data() + i * keys.outerStride(), a, d, out);
+    bound_[static_cast<std::size_t>(i)] = norm * eps_t;  // (1 + 16u) of product_error covers this product
+    encode_row(keys.data() + i * keys.outerStride(), a, d, grouped_, out);
   }
 }
 
@@ -141,7 +159,10 @@ bool QuantizedKeys::dots(Index start, Index len, const double* v, double* out) c
   const double down = std::ldexp(1.0, -e), up = std::ldexp(1.0, e);
   thread_local std::vector<float> w;
   w.resize(static_cast<std::size_t>(d));
-  for (Index j = 0; j < d; ++j) w[static_cast<std::size_t>(j)] = static_cast<float>(v[j] * down);
+  for (Index j = 0; j < d; ++j) {  // in the codes' order (encode_row)
+    const Index value = grouped_ ? j / 16 * 16 + kGroupOrder[j % 16] : j;
+    w[static_cast<std::size_t>(j)] = static_cast<float>(v[value] * down);
+  }
   const std::int16_t* base = codes_.data() + static_cast<std::size_t>(start) * static_cast<std::size_t>(stride_);
   const double* scale = scale_.data() + start;
   Index t = 0;
