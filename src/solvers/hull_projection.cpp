@@ -1240,6 +1240,11 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     max_visible = std::max(max_visible, st.visible);
     footprint += static_cast<std::size_t>(st.visible) * 12 * sizeof(double);
   }
+  // A single query (with screening) on enough keys also writes the 16-bit copy of the keys that its full
+  // pricing passes read (price_from_copy): 2 bytes per key entry and two doubles per key, part of the cache.
+  const bool use_copy = m == 1 && options.screening && options.quantized_min_keys > 0 &&
+                        states.front().visible >= options.quantized_min_keys;
+  if (use_copy) footprint += static_cast<std::size_t>(max_visible) * (2 * static_cast<std::size_t>(d) + 16);
   // Release the cache on the way out when it is large (a batch of long streams).
   struct Release {
     StateCache& cache;
@@ -1264,10 +1269,6 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     columns.push_back(&st.q);
     outputs.push_back(&st.scores);
   }
-  // A single query (with screening) on enough keys also writes the 16-bit copy of the keys that its full
-  // pricing passes read (price_from_copy).
-  const bool use_copy = m == 1 && options.screening && options.quantized_min_keys > 0 &&
-                        states.front().visible >= options.quantized_min_keys;
   if (use_copy) cache.copy.resize(max_visible, d);
   key_pass(keys, active, columns, outputs, given_norms != nullptr ? nullptr : &cache.knorm, nullptr, false,
            use_copy ? &cache.copy : nullptr, knorm.data());
