@@ -2,6 +2,7 @@
 // exact projection's full pricing from the copy (hull_projection.cpp, price_from_copy) against the pass
 // over K.
 #include "solvers/hull_projection.hpp"
+#include "solvers/key_dots.hpp"
 #include "solvers/quantized_keys.hpp"
 #include "solvers/rounding.hpp"
 
@@ -184,4 +185,36 @@ TEST_CASE("hull projection: full pricing from the 16-bit copy agrees with the pa
   // others certify at the pool stage or by the query-axis bound: no full pass to price from the copy).
   CHECK(with_full_pass * 3 >= solves);
   CHECK(with_copy_keys * 4 >= with_full_pass * 3);
+}
+
+TEST_CASE("quantized keys: key_dots quantizes the rows it reads as QuantizedKeys::quantize does") {
+  // Pass 1 quantizes a few rows at a time inside key_dots (with the norms it computes, or given ones):
+  // the copy must be the one quantize writes from the same norms, whatever the row count's remainder.
+  std::mt19937_64 rng(3407);
+  std::normal_distribution<double> normal;
+  for (Index d : {5, 16, 128}) {
+    for (Index n : {1, 7, 13, 300}) {
+      const Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+      const Vector v = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+      Vector scores(n), norms(n), scores2(n);
+      QuantizedKeys fused, direct, given;
+      fused.resize(n, d);
+      direct.resize(n, d);
+      given.resize(n, d);
+      key_dots(keys, 0, n, n, v.data(), scores.data(), norms.data(), false, &fused);
+      direct.quantize(keys, 0, n, norms.data());
+      key_dots(keys, 0, n, n, v.data(), scores2.data(), nullptr, true, &given, norms.data());
+      Vector a(n), b(n), c(n);
+      REQUIRE(fused.dots(0, n, v.data(), a.data()));
+      REQUIRE(direct.dots(0, n, v.data(), b.data()));
+      REQUIRE(given.dots(0, n, v.data(), c.data()));
+      CAPTURE(d);
+      CAPTURE(n);
+      for (Index i = 0; i < n; ++i) {
+        CHECK(a[i] == b[i]);
+        CHECK(c[i] == b[i]);
+        CHECK(fused.row_bounds()[i] == direct.row_bounds()[i]);
+      }
+    }
+  }
 }
