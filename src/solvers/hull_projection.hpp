@@ -78,11 +78,6 @@ struct HullOptions {
   /// query, and in a larger batch a shared full pass costs each query about as little as its
   /// own scattered partial passes, so every pricing pass after the first full one is full there.
   int screening_max_batch = 4;
-  /// A single query (with screening) on at least this many keys has pass 1 write a 16-bit copy of the keys
-  /// (solvers/quantized_keys.hpp), and its full pricing passes read the copy, a quarter of the keys'
-  /// bytes, pricing from K only the keys that the copy's error bound leaves near the face
-  /// (hull_projection.cpp, price_from_copy). 0 (or more than n): every full pass reads K.
-  Index quantized_min_keys = 2048;
 };
 
 struct HullProjection {

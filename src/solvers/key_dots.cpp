@@ -177,7 +177,7 @@ void dot1x8(const double* r0, const double* w, Index d, double* out, Index out_s
 // With norms, 1.02-1.5x the time of a gemv pass (twice the arithmetic; dot6_norms, then dot4<true> for the
 // rows left over).
 void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* v,
-              double* out, double* norms, bool prefetch, QuantizedKeys* copy, const double* copy_norms) {
+              double* out, double* norms, bool prefetch) {
   const Index d = keys.cols();
   const Index stride = keys.outerStride();
   const double* base = keys.data() + start * stride;
@@ -189,7 +189,6 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
       if (prefetch)
         for (Index c = 0; c < 8 * stride; c += 8) __builtin_prefetch(r0 + kPrefetchRows * stride + c);
       dot8(r0, stride, v, d, out + i);
-      if (copy != nullptr) copy->quantize(keys, start + i, 8, copy_norms + i);  // the rows are in L1
     }
   } else {
     for (; i + 6 <= rows; i += 6) {
@@ -200,14 +199,8 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
       dot6_norms(r0, stride, v, d, s, norms + i);  // squared for now
       for (Index t = 0; t < 6; ++t)
         if (i + t < stop) out[i + t] = s[t];
-      if (copy != nullptr) {  // the rows are in L1; the same square roots as the loop below takes
-        double row_norms[6];
-        for (Index t = 0; t < 6; ++t) row_norms[t] = std::sqrt(norms[i + t]);
-        copy->quantize(keys, start + i, 6, row_norms);
-      }
     }
   }
-  const Index copied = i;  // rows quantized so far (the rest after their norms, below)
   for (; i + 4 <= rows; i += 4) {
     const double* r0 = base + i * stride;
     if (prefetch)  // prefetching an address past the keys is harmless (no fault)
@@ -233,8 +226,6 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
     if (i < stop) out[i] = row.dot(Eigen::Map<const Vector>(v, d));
     if (norms != nullptr) norms[i] = row.norm();
   }
-  if (copy != nullptr && copied < rows)
-    copy->quantize(keys, start + copied, rows - copied, (norms != nullptr ? norms : copy_norms) + copied);
 }
 
 // The first two cache lines of the rows 16 to 19 ahead are prefetched (a row is 1 KiB at d = 128, away

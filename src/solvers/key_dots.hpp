@@ -8,7 +8,6 @@
 // of docs/theory.md (section 3, numerics) holds for any order, and with fused multiply-adds (used where
 // the instruction set has FMA: one rounding per step instead of two).
 #include "core/conventions.hpp"
-#include "solvers/quantized_keys.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -19,11 +18,9 @@ namespace vashista {
 /// Rows [start, start + len): out[i] = <k_i, v> for start <= i < start + stop (stop <= len), and with
 /// `norms` non-null also norms[i] = ||k_i|| for every row of the range (each row read once). Indices of
 /// out and norms are relative to `start`. prefetch: rows ahead are prefetched in software (see
-/// keys_stream_from_memory). copy non-null: the rows computed (every row of the range with norms, the
-/// first `stop` without) are also quantized into it (solvers/quantized_keys.hpp) a few rows at a time,
-/// while they are in L1, with their norms: those computed here, else copy_norms (relative to start).
+/// keys_stream_from_memory).
 void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* v, double* out,
-              double* norms, bool prefetch, QuantizedKeys* copy = nullptr, const double* copy_norms = nullptr);
+              double* norms, bool prefetch);
 
 /// out[rows[s]] = <k_{rows[s]}, v> for s < count (scattered rows, e.g. a candidate pool).
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
