@@ -4,7 +4,7 @@ cd "$(dirname "$0")"
 export LD_LIBRARY_PATH=$PWD/lib OMP_NUM_THREADS=1
 mkdir -p /tmp/res
 { lscpu | grep -E "Model name|Model:|L2|L3|^CPU\(s\)"; nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null; uptime; } > /tmp/res/lscpu.txt 2>&1
-[ -f /tmp/probe/planted_131072.h5 ] || python3 mk.py
+MK="${INSTANCES:-planted_4096 planted_16384 far_4096 far_16384 planted_131072}" python3 mk.py
 for r in $(seq 1 ${ROUNDS:-2}); do
   for f in ${INSTANCES:-planted_16384 planted_4096 far_4096 far_16384 planted_131072}; do
     for b in ${BUILDS:-th_base th_new}; do
