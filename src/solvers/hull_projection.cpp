@@ -39,6 +39,7 @@
 #include "solvers/hull_projection.hpp"
 
 #include "core/error.hpp"
+#include "core/finite.hpp"
 #include "solvers/gram_inverse_bound.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/min_norm_point.hpp"
@@ -1120,14 +1121,6 @@ void check_inputs(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const M
   for (std::size_t j = 0; j < visible.size(); ++j)
     VASHISTA_CHECK(visible[j] >= 1 && visible[j] <= keys.rows(), ErrorKind::bad_input,
                    "hull projection: visible[{}] = {} outside [1, {}]", j, visible[j], keys.rows());
-}
-
-// True when every values[i] is finite: sum_i values[i] * 0 is 0 then, NaN otherwise.
-bool all_finite(const double* __restrict values, Index count) {
-  double sum = 0;
-#pragma omp simd reduction(+ : sum)
-  for (Index i = 0; i < count; ++i) sum += values[i] * 0.0;
-  return sum == 0;
 }
 
 // The batch solve; given_norms: the stream's key norms (KeyNorms), or null to compute them in pass 1.
