@@ -47,10 +47,11 @@ struct EntropicOptions {
   /// Stop when ||grad D(y)|| <= gradient_tolerance * scale, scale = max(||q||, max_i ||k_i||).
   double gradient_tolerance = 1e-13;
   /// Looser tolerance at the intermediate points of a continuation path (only warm starts: Newton at the
-  /// next point converges from them either way). 1e-7 until session 35; 1e-3 took 22-27 % fewer Newton
-  /// iterations on the bundled and language-model traces at eps = 0.001-20, with every log-tail within 0.12
-  /// of its error bar of the 1e-7 result (docs/benchmarks.md, "Entropic solves").
-  double path_tolerance = 1e-3;
+  /// next point converges from them either way). 1e-7 until session 35: 1e-4 took fewer Newton steps and
+  /// less time on every workload measured (single eps 0.001-20 from a cold start, and sweeps down to
+  /// eps = 3e-9 on the language-model and bundled traces), where 1e-3 was faster still for single eps but
+  /// 20 % slower on the sweeps to tiny eps (docs/benchmarks.md, "Entropic solves").
+  double path_tolerance = 1e-4;
   int max_newton_iterations = 100;  // per eps value
   /// Largest ratio eps_k / eps_{k+1} between consecutive points of a continuation path.
   double continuation_ratio = 4.0;
