@@ -10,7 +10,7 @@
 //     -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lfmt -o /tmp/entropic_workload
 #include "solvers/entropic_hull.hpp"
 #include "solvers/hull_projection.hpp"
-#include <hdf5.h>
+#include "../common/read_float64.hpp"
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,11 +18,6 @@
 #include <sstream>
 #include <string>
 using namespace vashista;
-static Matrix read(const char* file, const char* name) {
-  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT); hid_t ds = H5Dopen(f, name, H5P_DEFAULT);
-  hid_t sp = H5Dget_space(ds); hsize_t dims[2]; H5Sget_simple_extent_dims(sp, dims, nullptr);
-  Matrix m(dims[0], dims[1]); H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.data());
-  H5Sclose(sp); H5Dclose(ds); H5Fclose(f); return m; }
 // usage: ent2 OUT.txt EVERY file...   env EPS="0.05,0.2,1,4" PT CR
 int main(int argc, char** argv) {
   using clk = std::chrono::steady_clock;
@@ -32,7 +27,7 @@ int main(int argc, char** argv) {
   { std::stringstream ss(getenv("EPS") ? getenv("EPS") : "0.05,0.2,1,4"); std::string t; while (std::getline(ss, t, ',')) eps_list.push_back(std::stod(t)); }
   double tot = 0; long iters = 0, unresolved = 0, solves = 0;
   for (int a = 3; a < argc; ++a) {
-    Matrix K = read(argv[a], "keys"), Q = read(argv[a], "queries"), L = read(argv[a], "query_length");
+    Matrix K = read_float64(argv[a], "keys"), Q = read_float64(argv[a], "queries"), L = read_float64(argv[a], "query_length");
     const double s = std::sqrt((double)K.cols());
     for (Index j = 0; j < Q.rows(); j += every) {
       Index n = (Index)L(j, 0); Vector q = Q.row(j).transpose();

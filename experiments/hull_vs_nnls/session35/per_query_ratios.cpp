@@ -6,19 +6,14 @@
 //   -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -lfmt -o /tmp/per_query_ratios
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_dots.hpp"
-#include <hdf5.h>
+#include "../../common/read_float64.hpp"
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
 using namespace vashista;
-static Matrix read(const char* file, const char* name) {
-  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT); hid_t ds = H5Dopen(f, name, H5P_DEFAULT);
-  hid_t sp = H5Dget_space(ds); hsize_t dims[2]; H5Sget_simple_extent_dims(sp, dims, nullptr);
-  Matrix m(dims[0], dims[1]); H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.data());
-  H5Sclose(sp); H5Dclose(ds); H5Fclose(f); return m; }
 int main(int argc, char** argv) {
-  Matrix K = read(argv[1], "keys"), Q = read(argv[1], "queries");
+  Matrix K = read_float64(argv[1], "keys"), Q = read_float64(argv[1], "queries");
   int reps = argc > 2 ? atoi(argv[2]) : 9;
   HullOptions opt; if (getenv("FRAC")) opt.screening_fraction = atof(getenv("FRAC"));
   using clk = std::chrono::steady_clock;

@@ -3,24 +3,19 @@
 // of REPS); prints per file the total time, full and screened passes, statuses and the ratio quartiles.
 // Usage: trace_ratios REPS FILE...  (build line as per_query_ratios.cpp)
 #include "solvers/hull_projection.hpp"
-#include <hdf5.h>
+#include "../../common/read_float64.hpp"
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
 #include <map>
 using namespace vashista;
-static Matrix read(const char* file, const char* name) {
-  hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT); hid_t ds = H5Dopen(f, name, H5P_DEFAULT);
-  hid_t sp = H5Dget_space(ds); hsize_t dims[2]; H5Sget_simple_extent_dims(sp, dims, nullptr);
-  Matrix m(dims[0], dims[1]); H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.data());
-  H5Sclose(sp); H5Dclose(ds); H5Fclose(f); return m; }
 int main(int argc, char** argv) {
   int reps = atoi(argv[1]);
   HullOptions opt;
   using clk = std::chrono::steady_clock;
   for (int a = 2; a < argc; ++a) {
-    Matrix K = read(argv[a], "keys"), Q = read(argv[a], "queries"), L = read(argv[a], "query_length");
+    Matrix K = read_float64(argv[a], "keys"), Q = read_float64(argv[a], "queries"), L = read_float64(argv[a], "query_length");
     HullProjection res; double tot = 0; std::vector<double> ratios, pp, sp; long passes = 0, screened = 0, major = 0; std::map<std::string,int> st;
     for (Index j = 0; j < Q.rows(); ++j) {
       Index n = (Index)L(j, 0); Vector q = Q.row(j).transpose();
