@@ -98,7 +98,9 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y) {
   e.log_p.noalias() = pb.keys * y;
   e.log_p *= -1.0 / eps;
   const double top = e.log_p.maxCoeff();
-  const double sum = (e.log_p.array() - top).exp().sum();
+  // One exponential per key: t_i = exp(a_i - top) gives the LSE's sum and, divided by it, p_i.
+  e.p = (e.log_p.array() - top).exp();
+  const double sum = e.p.sum();
   e.lse = top + std::log(sum);
   e.log_p.array() -= e.lse;
   // Weights below the smallest normal double are set to 0: at small eps most keys' weights underflow to
@@ -106,7 +108,7 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y) {
   // down to eps = 3e-9 (language-model trace, n = 8192). x moves by at most n DBL_MIN max_i ||k_i||,
   // which gradient_sum_rounding includes. The sum of the LSE above is unchanged by its subnormal terms
   // (it holds the term 1).
-  e.p = e.log_p.array().exp();
+  e.p /= sum;
   e.p = (e.p.array() < kSmallestNormal).select(0.0, e.p);
   e.x.noalias() = pb.keys.transpose() * e.p;
   e.grad = e.x - pb.q - y;
