@@ -26,6 +26,9 @@
 //   face          mean size of the reported face
 //   norms_us      (BM_HullSingleStreamNorms) computing the key norms of the stream once (KeyNorms), which
 //                 that benchmark leaves out of the per-query time as a decoding loop would
+//   copy_us       (BM_HullSingleStreamCopy) building the stream's 16-bit copy of the keys once (QuantizedKeys,
+//                 from the norms), left out of the per-query time like the norms; the solves' full pricing
+//                 passes read the copy
 //   screened_passes  mean pricing passes over the candidate pool / screening survivors only (each reads
 //                 `screening_fraction` = 1/8 of the keys, scattered rows)
 // Repetitions come from the command line; the figures in docs/benchmarks.md ("Exact projection") used
@@ -198,6 +201,26 @@ void BM_HullSingleStreamNorms(benchmark::State& state) {
   state.counters["norms_us"] = norm_times[2];
 }
 
+// The single solve with the stream's key norms and 16-bit copy of the keys built once before the loop
+// (solvers/quantized_keys.hpp), as a decoding loop keeps them with its keys: full pricing passes read the
+// copy. copy_us reports what building the copy (from the norms) costs for all keys.
+void BM_HullSingleStreamCopy(benchmark::State& state) {
+  const Instance& inst = instance(state.range(1) != 0, state.range(0));
+  const KeyNorms norms(inst.keys);
+  std::vector<double> copy_times;
+  QuantizedKeys copy;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto start = std::chrono::steady_clock::now();
+    copy = QuantizedKeys(inst.keys, norms);
+    copy_times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+  }
+  std::nth_element(copy_times.begin(), copy_times.begin() + 2, copy_times.end());
+  run_single_solves(state, inst, [&](Index j, HullProjection& h) {
+    project_onto_hull(inst.keys, norms, copy, inst.queries.row(j).transpose(), HullOptions{}, h);
+  });
+  state.counters["copy_us"] = copy_times[2];
+}
+
 /// The measured loop of the batch benchmarks: every iteration solves the 32 queries as 32 / group
 /// batches of `group` consecutive queries (project_onto_hull_batch, results reused), then takes one pass
 /// sample per query.
@@ -250,6 +273,7 @@ BENCHMARK(BM_OnePass)->Apply(sizes);
 BENCHMARK(BM_OnePassDots)->Apply(sizes);
 BENCHMARK(BM_HullSingle)->Apply(sizes);
 BENCHMARK(BM_HullSingleStreamNorms)->Apply(sizes);
+BENCHMARK(BM_HullSingleStreamCopy)->Apply(sizes);
 BENCHMARK(BM_HullBatch)->Apply(sizes);
 BENCHMARK(BM_HullGroup)->Apply(group_sizes);
 BENCHMARK_MAIN();

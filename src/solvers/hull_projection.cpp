@@ -43,6 +43,7 @@
 #include "solvers/gram_inverse_bound.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/min_norm_point.hpp"
+#include "solvers/quantized_keys.hpp"
 #include "solvers/rounding.hpp"
 
 #include <Eigen/QR>
@@ -388,6 +389,18 @@ struct KeyPricer {
     lambda = l;
     rho = kn * k_coef + std::abs(l) * l_coef + dist * dist_coef + constant;
   }
+
+  /// The same from an approximate t (within `error` of the exact <k_i, r>: price_from_copy): l_i moves by at
+  /// most error and dist_i^2 by 2 error, so rho_i gains 2 error and dist_i^2 4 error (factors 2: the rounding
+  /// of these additions and of error itself). error = inf gives rho = inf (the key is priced exactly later).
+  void approximate(double t, double error, double score, double kn, double& lambda, double& rho, double& dist) const {
+    const double l = xr - t;
+    const double dist2 = xnorm2 - 2.0 * (score - t) + kn * kn + 4.0 * error;
+    const double scale = kn + scale_shift;
+    dist = std::min(xnorm + kn, std::sqrt(std::max(0.0, dist2) + scale_coef * scale * scale));
+    lambda = l;
+    rho = kn * k_coef + std::abs(l) * l_coef + dist * dist_coef + constant + 2.0 * error;
+  }
 };
 
 // Prices `rows` (sorted, none a survivor yet) exactly at the current x from their dot products with r,
@@ -675,6 +688,77 @@ std::pair<double, double> price_key_range(Index d, const Vector& knorm, QuerySta
     gap_bound = std::max(gap_bound, rho[i] - lambda[i]);
   }
   return {min_slack, gap_bound};
+}
+
+// Full pricing of a single query from the stream's 16-bit copy of its keys (solvers/quantized_keys.hpp,
+// given by the caller): a pass over 1/4 of the keys' bytes instead of all of them. Each t_i = <k_i, r> comes with
+// the bound E_i = N_i ||r|| eps_t + 2u |t_i| + floor of the copy (N_i the computed norm, ||r|| inflated
+// to an upper bound of the exact norm), and KeyPricer::approximate widens rho_i and dist_i by it. Keys
+// that this does not prove far outside the face are priced again from their rows of K:
+//   hi_min = min {l_i + rho_i : l_i - rho_i > 0},   A = {i : l_i - rho_i <= hi_min}.
+// A holds every key that might be a violator or in the face, and the key of Delta (lambda_Delta <= hi_min
+// < lambda_i outside A), so the face and Delta come from exactly priced keys; every other key keeps the
+// copy's (rigorous) values and counts as screened. Its bar can reach the bounds of Delta's interval only
+// through the certificate's own terms (e of the Frank-Wolfe bar, eta of the linear one), when they exceed
+// l_i - rho_i - hi_min: the interval is then still rigorous, only wider. Returns false, pricing nothing, when A would exceed 1/16 of the keys (or r is 0):
+// the caller then makes the usual pass over K.
+bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, const QuantizedKeys& copy,
+                     QueryState& st) {
+  const Index d = keys.cols();
+  const Index n = st.visible;
+  begin_pricing(d, st);
+  Pricing& pr = st.pricing;
+  if (!(pr.rnorm > 0) || !std::isfinite(pr.rnorm)) return false;
+  const KeyPricer price_key(pr, d);
+  // An upper bound of the exact ||r|| (the computed norm's rounding, inflated once more for this product's).
+  const double rnorm_up = pr.rnorm * (1.0 + 2.0 * rounding_gamma(static_cast<double>(d) + 2.0));
+  const double t_coef = 2.0 * kUnitRoundoff * (1.0 + 4.0 * kUnitRoundoff), floor = pr.floor;
+  double* __restrict kr = st.kr.data();
+  const double* __restrict score = st.scores.data();
+  const double* __restrict kn = knorm.data();
+  const double* __restrict bound = copy.row_bounds();
+  double* __restrict lambda = pr.lambda.data();
+  double* __restrict rho = pr.rho.data();
+  double* __restrict dist = pr.dist.data();
+  double hi_min = kInf;
+  for (Index start = 0; start < n; start += kBlockRows) {
+    const Index end = std::min(n, start + kBlockRows);
+    if (!copy.dots(start, end - start, st.r.data(), kr + start)) return false;
+#pragma omp simd reduction(min : hi_min)
+    for (Index i = start; i < end; ++i) {
+      const double error = bound[i] * rnorm_up + t_coef * std::abs(kr[i]) + floor;  // inf: not quantized
+      price_key.approximate(kr[i], error, score[i], kn[i], lambda[i], rho[i], dist[i]);
+      const double excluded = lambda[i] - rho[i] > 0 ? 0.0 : kInf;  // a key not proven outside: no upper bound
+      hi_min = std::min(hi_min, lambda[i] + rho[i] + excluded);
+    }
+  }
+  if (!std::isfinite(hi_min)) return false;
+  const double threshold = hi_min;
+  const Index limit = std::max<Index>(8, n / 16);
+  std::vector<Index>& exact = st.axis_failed;  // scratch: the set A
+  exact.clear();
+  for (Index first = 0; first < n; first += kScanBlock) {
+    const Index last = std::min(n, first + kScanBlock);
+    double marked = 0;
+#pragma omp simd reduction(+ : marked)
+    for (Index i = first; i < last; ++i) marked += lambda[i] - rho[i] > threshold ? 0.0 : 1.0;
+    if (marked == 0) continue;
+    for (Index i = first; i < last; ++i)
+      if (!(lambda[i] - rho[i] > threshold)) exact.push_back(i);
+    if (static_cast<Index>(exact.size()) > limit) return false;
+  }
+  key_dots_of_rows(keys, exact.data(), exact.size(), st.r.data(), kr);
+  double min_slack = kInf, gap_bound = 0;
+  for (Index i : exact) {
+    price_key(kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
+    min_slack = std::min(min_slack, lambda[i] + rho[i]);
+    gap_bound = std::max(gap_bound, rho[i] - lambda[i]);
+  }
+  // The other keys have l_i - rho_i > threshold > 0: no violator among them, no term of the gap bound.
+  pr.min_slack = min_slack;
+  pr.gap_bound = gap_bound;
+  pr.screened = n - static_cast<Index>(exact.size());
+  return true;
 }
 
 // Pricing at the current x. full: every key from st.kr, already priced by the pricing pass as its blocks
@@ -1123,9 +1207,12 @@ void check_inputs(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const M
                    "hull projection: visible[{}] = {} outside [1, {}]", j, visible[j], keys.rows());
 }
 
-// The batch solve; given_norms: the stream's key norms (KeyNorms), or null to compute them in pass 1.
-void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_norms, const Eigen::Ref<const Matrix>& queries,
-                 const std::vector<Index>& visible, const HullOptions& options, std::vector<HullProjection>& results) {
+// The batch solve; given_norms: the stream's key norms (KeyNorms), or null to compute them in pass 1; copy:
+// the stream's 16-bit copy of the keys (with given_norms), which a full pricing pass of a single query
+// reads instead of K (price_from_copy), or null.
+void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_norms, const QuantizedKeys* copy,
+                 const Eigen::Ref<const Matrix>& queries, const std::vector<Index>& visible, const HullOptions& options,
+                 std::vector<HullProjection>& results) {
   check_inputs(keys, queries, visible);
   const Index d = keys.cols();
   const Index m = queries.rows();
@@ -1287,7 +1374,12 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
       columns.push_back(&st->r);
       outputs.push_back(&st->kr);
     }
-    if (!full_pass.empty()) {
+    // A single query's full pricing reads the copy of the keys when it has one (price_from_copy); when
+    // that leaves too many keys unproven, the pass over K below prices every key.
+    const bool from_copy = copy != nullptr && screening && full_pass.size() == 1 &&
+                           price_from_copy(keys, knorm, *copy, *full_pass.front());
+    if (from_copy) ++full_pass.front()->full_passes;
+    if (!full_pass.empty() && !from_copy) {
       // Every key is priced block by block as the pass goes (price_key_range); the blocks' bounds are
       // reduced afterwards (each block's slot written once, whatever thread ran it).
       for (auto* st : full_pass) {
@@ -1382,13 +1474,13 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
 void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Matrix>& queries,
                              const std::vector<Index>& visible, const HullOptions& options,
                              std::vector<HullProjection>& results) {
-  solve_batch(keys, nullptr, queries, visible, options, results);
+  solve_batch(keys, nullptr, nullptr, queries, visible, options, results);
 }
 
 void project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms,
                              const Eigen::Ref<const Matrix>& queries, const std::vector<Index>& visible,
                              const HullOptions& options, std::vector<HullProjection>& results) {
-  solve_batch(keys, &norms, queries, visible, options, results);
+  solve_batch(keys, &norms, nullptr, queries, visible, options, results);
 }
 
 std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matrix>& keys,
@@ -1401,26 +1493,34 @@ std::vector<HullProjection> project_onto_hull_batch(const Eigen::Ref<const Matri
 }
 
 namespace {
-void solve_single(const Eigen::Ref<const Matrix>& keys, const KeyNorms* norms, const Eigen::Ref<const Vector>& q,
-                  const HullOptions& options, HullProjection& result) {
+void solve_single(const Eigen::Ref<const Matrix>& keys, const KeyNorms* norms, const QuantizedKeys* copy,
+                  const Eigen::Ref<const Vector>& q, const HullOptions& options, HullProjection& result) {
   VASHISTA_CHECK(q.size() == keys.cols(), ErrorKind::bad_input,
                  "hull projection: query dimension {} does not match key dimension {}", q.size(), keys.cols());
   thread_local std::vector<HullProjection> results;
   results.resize(1);
   std::swap(results.front(), result);
-  solve_batch(keys, norms, q.transpose(), {}, options, results);
+  solve_batch(keys, norms, copy, q.transpose(), {}, options, results);
   std::swap(results.front(), result);
 }
 }  // namespace
 
 void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,
                        const HullOptions& options, HullProjection& result) {
-  solve_single(keys, nullptr, q, options, result);
+  solve_single(keys, nullptr, nullptr, q, options, result);
 }
 
 void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms, const Eigen::Ref<const Vector>& q,
                        const HullOptions& options, HullProjection& result) {
-  solve_single(keys, &norms, q, options, result);
+  solve_single(keys, &norms, nullptr, q, options, result);
+}
+
+void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms, const QuantizedKeys& copy,
+                       const Eigen::Ref<const Vector>& q, const HullOptions& options, HullProjection& result) {
+  VASHISTA_CHECK(copy.dim() == keys.cols() && copy.rows() >= keys.rows(), ErrorKind::bad_input,
+                 "hull projection: a 16-bit copy of {} rows of dimension {} does not cover keys of {} x {}", copy.rows(),
+                 copy.dim(), keys.rows(), keys.cols());
+  solve_single(keys, &norms, &copy, q, options, result);
 }
 
 HullProjection project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<const Vector>& q,

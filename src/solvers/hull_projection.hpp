@@ -37,6 +37,7 @@
 // the surviving keys, the others certified by a Lipschitz bound from the last full pass.
 #include "core/conventions.hpp"
 #include "solvers/key_norms.hpp"
+#include "solvers/quantized_keys.hpp"
 
 #include <string>
 #include <vector>
@@ -133,6 +134,15 @@ void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const Eigen::Ref<co
 /// the scores <k_i, q> alone. norms must cover at least the keys' rows (Error(bad_input) otherwise).
 void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms, const Eigen::Ref<const Vector>& q,
                        const HullOptions& options, HullProjection& result);
+
+/// The same with the stream's 16-bit copy of the keys as well (solvers/quantized_keys.hpp, built from these
+/// norms and kept with the keys like them): a full pricing pass then reads the copy, a quarter of the keys'
+/// bytes, with its rigorous error bound, and prices from K only the keys that the bound leaves near the face
+/// (docs/theory.md, "Pricing from a 16-bit copy"); when those would exceed 1/16 of the keys, the pass reads
+/// K. The same status, face and Delta as without the copy; screened keys' bars may be wider. copy must cover
+/// at least the keys' rows (Error(bad_input) otherwise).
+void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms, const QuantizedKeys& copy,
+                       const Eigen::Ref<const Vector>& q, const HullOptions& options, HullProjection& result);
 
 /// The same for many queries over one key set: queries (m x d) with visible prefix lengths
 /// (visible[j] keys, empty = all n). Pricing passes over K are shared by the batch (K^T R products).

@@ -1,0 +1,228 @@
+// The 16-bit copy of a stream's keys (solvers/quantized_keys.hpp): every product within its rigorous bound,
+// the copy grown by appended keys, and the exact projection's full pricing from the copy (hull_projection.cpp,
+// price_from_copy) against the pass over K.
+#include "core/error.hpp"
+#include "solvers/hull_projection.hpp"
+#include "solvers/key_norms.hpp"
+#include "solvers/quantized_keys.hpp"
+#include "solvers/rounding.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <random>
+#include <vector>
+
+using namespace vashista;
+
+namespace {
+
+// <a, b> in long double (64-bit significand on x86-64): within d 2^-63 ||a|| ||b|| of the exact value,
+// far below the copy's ~1e-4 relative bound.
+double reference_dot(const double* a, const double* b, Index d) {
+  long double s = 0;
+  for (Index j = 0; j < d; ++j) s += static_cast<long double>(a[j]) * static_cast<long double>(b[j]);
+  return static_cast<double>(s);
+}
+
+ErrorKind kind_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.kind();
+  }
+  return ErrorKind::internal;
+}
+
+}  // namespace
+
+TEST_CASE("quantized keys: every product within the bound E_i, which is not vacuous") {
+  std::mt19937_64 rng(34);
+  std::normal_distribution<double> normal;
+  std::uniform_real_distribution<double> exponent(-140.0, 140.0);
+  double worst = 0;  // largest |T_i - <k_i, v>| / E_i seen
+  int rows_checked = 0;
+  for (Index d : {1, 3, 8, 15, 16, 33, 128, 130}) {
+    for (int rep = 0; rep < 12; ++rep) {
+      const Index n = 1 + (rep * 37) % 61;
+      Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+      // Row scales from 1e-140 to 1e140 (kind 1), a single non-zero entry (its code is exactly +-32767),
+      // entries of mixed sizes, and rows the copy must refuse (zero, 1e-290, 1e-150: norms below 1e-140).
+      for (Index i = 0; i < n; ++i) {
+        const int kind = static_cast<int>((i + rep) % 5);
+        if (kind == 1) keys.row(i) *= std::pow(10.0, exponent(rng));
+        if (kind == 2) {
+          keys.row(i).setZero();
+          keys(i, i % d) = rep % 2 == 0 ? 3.0 : -7.5;
+        }
+        if (kind == 3) keys(i, 0) *= 1e8;
+      }
+      if (n > 3) {
+        keys.row(1).setZero();
+        keys.row(2) = 1e-290 * Vector::NullaryExpr(d, [&](Index) { return normal(rng); }).transpose();
+        keys.row(3) = 1e-150 * Vector::NullaryExpr(d, [&](Index) { return normal(rng); }).transpose();
+      }
+      const QuantizedKeys copy(keys, KeyNorms(keys));
+      for (int vrep = 0; vrep < 4; ++vrep) {
+        Vector v = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+        if (vrep == 1) v *= 1e-120;
+        if (vrep == 2) v *= 1e120;
+        if (vrep == 3) v[0] *= 1e42;  // one dominant entry: the others scale to single-precision subnormals
+        Vector out(n);
+        REQUIRE(copy.dots(0, n, v.data(), out.data()));
+        const double vnorm = v.norm() * (1.0 + 2.0 * rounding_gamma(static_cast<double>(d) + 2.0));
+        for (Index i = 0; i < n; ++i) {
+          if (copy.exact_only(i)) continue;
+          const double exact = reference_dot(keys.row(i).data(), v.data(), d);
+          const double bound = copy.row_bounds()[i] * vnorm + 2.0 * kUnitRoundoff * std::abs(out[i]) +
+                               4.0 * std::numeric_limits<double>::denorm_min();
+          CAPTURE(d);
+          CAPTURE(i);
+          CHECK(std::abs(out[i] - exact) <= bound);
+          worst = std::max(worst, std::abs(out[i] - exact) / bound);
+          ++rows_checked;
+        }
+      }
+      if (n > 3) {
+        CHECK(copy.exact_only(1));
+        CHECK(copy.exact_only(2));
+        CHECK(copy.exact_only(3));
+      }
+    }
+  }
+  MESSAGE("quantized keys: " << rows_checked << " products, largest error / bound " << worst);
+  // The bound is ~sqrt(d) times the typical error: the largest error must still reach a visible part of it.
+  CHECK(worst > 0.02);
+  // A zero (or non-normal-range) vector is refused: its products come from the keys.
+  const Matrix keys = Matrix::Ones(2, 4);
+  const QuantizedKeys copy(keys, KeyNorms(keys));
+  Vector out(2);
+  const Vector zero = Vector::Zero(4);
+  CHECK_FALSE(copy.dots(0, 2, zero.data(), out.data()));
+}
+
+TEST_CASE("hull projection: full pricing from the 16-bit copy agrees with the pass over K") {
+  // Solves with the stream's copy (full pricing passes from it) and without: the same status and face, the
+  // same Delta (the key of Delta is always priced from K), and bars that overlap; on planted instances both
+  // must contain the exact multipliers.
+  std::mt19937_64 rng(20261207);
+  std::normal_distribution<double> normal;
+  int solves = 0, with_full_pass = 0, with_copy_keys = 0;
+  for (Index d : {4, 16, 64, 128}) {
+    for (int rep = 0; rep < 10; ++rep) {
+      const Index n = 50 + 211 * rep;
+      // 0: planted face (face keys at <k, u> = c, others below by at least 0.05 or 0.5); 1: far query; 2:
+      // query near the hull; 3: duplicated keys and a face of duplicates; 4: keys at 1e-100 scale.
+      const int kind = rep % 5;
+      Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+      Vector q = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+      std::vector<Index> planted_face;
+      Vector planted_lambda;
+      if (kind == 0) {
+        Vector u = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+        u.normalize();
+        const Index face_size = std::min<Index>(d, 3 + rep);
+        Vector x = Vector::Zero(d);
+        double wsum = 0;
+        for (Index i = 0; i < n; ++i) {
+          Vector k = keys.row(i).transpose();
+          k -= u * u.dot(k);
+          const double below = rep % 2 == 0 ? 0.05 + std::abs(normal(rng)) : 0.5 + std::abs(normal(rng));
+          k += (i < face_size ? 1.5 : 1.5 - below) * u;
+          keys.row(i) = k.transpose();
+          if (i < face_size) {
+            const double w = 0.1 + std::abs(normal(rng));
+            x += w * k;
+            wsum += w;
+            planted_face.push_back(i);
+          }
+        }
+        x /= wsum;
+        q = x + 2.0 * u;
+        planted_lambda.resize(n);
+        for (Index i = 0; i < n; ++i) planted_lambda[i] = (x - keys.row(i).transpose()).dot(q - x);
+      }
+      if (kind == 1) q *= 6.0;
+      if (kind == 2) q *= 0.7;
+      if (kind == 3) {
+        for (Index i = n / 2; i < n; ++i) keys.row(i) = keys.row(i - n / 2);
+        q *= 4.0;
+      }
+      if (kind == 4) {
+        keys *= 1e-100;
+        q *= 3e-100;
+      }
+      const KeyNorms norms(keys);
+      const QuantizedKeys copy(keys, norms);
+      HullProjection hc, hk;
+      project_onto_hull(keys, norms, copy, q, HullOptions{}, hc);
+      project_onto_hull(keys, norms, q, HullOptions{}, hk);
+      CAPTURE(d);
+      CAPTURE(rep);
+      CAPTURE(hc.message);
+      ++solves;
+      CHECK(hc.status == hk.status);
+      CHECK(hc.face == hk.face);
+      CHECK((hc.x - hk.x).norm() <= hc.x_error + hk.x_error);
+      for (Index i = 0; i < n; ++i) {
+        CHECK(std::abs(hc.lambda[i] - hk.lambda[i]) <= hc.lambda_error[i] + hk.lambda_error[i]);
+        if (kind == 0) CHECK(std::abs(hc.lambda[i] - planted_lambda[i]) <= hc.lambda_error[i] + 1e-12);
+      }
+      if (kind == 0) {
+        REQUIRE(hc.status == HullStatus::certified);
+        CHECK(hc.face == planted_face);
+      }
+      if (hc.status == HullStatus::certified && std::isfinite(hk.delta)) {
+        CHECK(hc.delta == doctest::Approx(hk.delta).epsilon(1e-9));
+        CHECK(hc.delta_lo <= hk.delta_hi);
+        CHECK(hc.delta_hi >= hk.delta_lo);
+      }
+      if (hk.key_passes >= 2) {  // a full pricing pass: from the copy in hc
+        ++with_full_pass;
+        if (hc.screened_keys > hk.screened_keys) ++with_copy_keys;
+      }
+    }
+  }
+  MESSAGE("copy pricing: " << with_copy_keys << "/" << with_full_pass << " solves with a full pricing pass (of "
+                           << solves << ") kept keys priced from the copy");
+  // The copy must be exercised: solves with a full pricing pass end with keys whose values come from it (the
+  // others certify at the pool stage or by the query-axis bound: no full pass to price from the copy).
+  CHECK(with_full_pass * 3 >= solves);
+  CHECK(with_copy_keys * 4 >= with_full_pass * 3);
+}
+
+TEST_CASE("quantized keys: a copy grown by appended keys is the copy of all of them; mismatches are refused") {
+  std::mt19937_64 rng(3407);
+  std::normal_distribution<double> normal;
+  for (Index d : {5, 16, 128}) {
+    const Index n = 300;
+    const Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+    const Vector v = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+    const KeyNorms norms(keys);
+    const QuantizedKeys whole(keys, norms);
+    QuantizedKeys grown(keys.topRows(1), norms);
+    for (Index rows : {Index{7}, Index{13}, Index{13}, Index{200}, n}) grown.append(keys.topRows(rows), norms);
+    REQUIRE(grown.rows() == n);
+    Vector a(n), b(n);
+    REQUIRE(whole.dots(0, n, v.data(), a.data()));
+    REQUIRE(grown.dots(0, n, v.data(), b.data()));
+    CAPTURE(d);
+    for (Index i = 0; i < n; ++i) {
+      CHECK(a[i] == b[i]);
+      CHECK(whole.row_bounds()[i] == grown.row_bounds()[i]);
+    }
+    // Fewer rows than the copy, another dimension, norms that do not cover the keys: bad input.
+    CHECK(kind_of([&] { grown.append(keys.topRows(10), norms); }) == ErrorKind::bad_input);
+    CHECK(kind_of([&] { QuantizedKeys c(keys, KeyNorms(keys.topRows(10))); }) == ErrorKind::bad_input);
+    const Matrix wider = Matrix::Ones(n, d + 1);
+    CHECK(kind_of([&] { QuantizedKeys c(wider, norms); }) == ErrorKind::bad_input);
+    // A projection over more keys than the copy holds is refused, not priced from stale codes.
+    const Matrix more = Matrix::NullaryExpr(n + 1, d, [&](Index, Index) { return normal(rng); });
+    const KeyNorms more_norms(more);
+    HullProjection h;
+    CHECK(kind_of([&] { project_onto_hull(more, more_norms, whole, v, HullOptions{}, h); }) == ErrorKind::bad_input);
+  }
+}
