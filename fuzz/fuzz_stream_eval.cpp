@@ -40,7 +40,8 @@ bool contains(const std::vector<vashista::Index>& super, const std::vector<vashi
 
 // Differential check of the hull projection's screening paths: with a working set of one key (one added
 // per pricing) most keys are certified by the query-axis bound or priced as the candidate pool; without
-// screening every pricing pass is full. Both results carry rigorous bars on the same exact multipliers,
+// screening every pricing pass is full; with the stream's norms and 16-bit copy (solvers/quantized_keys.hpp)
+// the full pricing passes read the copy. Both results carry rigorous bars on the same exact multipliers,
 // so the bars must overlap on every key. Faces (hull_projection.hpp): every face F contains the true
 // face, and a face_exact one is the true face; so an exact face lies inside every other certified or
 // ambiguous face, two exact faces are equal with overlapping Delta intervals, and Delta_F of a larger
@@ -58,9 +59,14 @@ void check_hull_paths(const vashista::Stream& s) {
     const vashista::Vector q = s.queries.row(j).transpose();
     const auto a = vashista::project_onto_hull(keys, q, small);
     const auto b = vashista::project_onto_hull(keys, q, full);
+    const vashista::KeyNorms norms(keys);
+    const vashista::QuantizedKeys copy(keys, norms);
+    vashista::HullProjection c;
+    vashista::project_onto_hull(keys, norms, copy, q, small, c);
     bool ok = true;
     for (Index i = 0; i < keys.rows(); ++i)
-      ok = ok && std::abs(a.lambda[i] - b.lambda[i]) <= a.lambda_error[i] + b.lambda_error[i];
+      ok = ok && std::abs(a.lambda[i] - b.lambda[i]) <= a.lambda_error[i] + b.lambda_error[i] &&
+           std::abs(c.lambda[i] - b.lambda[i]) <= c.lambda_error[i] + b.lambda_error[i];
     auto has_face = [](const vashista::HullProjection& h) {
       return h.status == HullStatus::certified || h.status == HullStatus::face_ambiguous;
     };
@@ -74,23 +80,26 @@ void check_hull_paths(const vashista::Stream& s) {
     };
     check_pair(a, b);
     check_pair(b, a);
+    check_pair(c, b);
+    check_pair(b, c);
     if (!ok) {
       std::fprintf(stderr,
                    "hull paths disagree on query %lld (n %lld): %s (screened keys %lld, face %zu, %s) vs %s (face %zu, "
-                   "%s)\n",
+                   "%s) vs from the copy %s (screened keys %lld, face %zu, %s)\n",
                    static_cast<long long>(j), static_cast<long long>(keys.rows()), vashista::to_string(a.status),
                    static_cast<long long>(a.screened_keys), a.face.size(),
                    a.face_exact ? "exact" : "contains the face", vashista::to_string(b.status), b.face.size(),
-                   b.face_exact ? "exact" : "contains the face");
+                   b.face_exact ? "exact" : "contains the face", vashista::to_string(c.status),
+                   static_cast<long long>(c.screened_keys), c.face.size(), c.face_exact ? "exact" : "contains the face");
       // The instance, exactly (hex floats), for a unit test.
       for (Index i = 0; i < keys.rows(); ++i) {
         std::fprintf(stderr, "key %lld:", static_cast<long long>(i));
-        for (Index c = 0; c < keys.cols(); ++c) std::fprintf(stderr, " %a", keys(i, c));
-        std::fprintf(stderr, "  lambda %a +- %a | %a +- %a\n", a.lambda[i], a.lambda_error[i], b.lambda[i],
-                     b.lambda_error[i]);
+        for (Index col = 0; col < keys.cols(); ++col) std::fprintf(stderr, " %a", keys(i, col));
+        std::fprintf(stderr, "  lambda %a +- %a | %a +- %a | %a +- %a\n", a.lambda[i], a.lambda_error[i], b.lambda[i],
+                     b.lambda_error[i], c.lambda[i], c.lambda_error[i]);
       }
       std::fprintf(stderr, "query:");
-      for (Index c = 0; c < q.size(); ++c) std::fprintf(stderr, " %a", q[c]);
+      for (Index col = 0; col < q.size(); ++col) std::fprintf(stderr, " %a", q[col]);
       std::fprintf(stderr, "\n");
       std::abort();
     }

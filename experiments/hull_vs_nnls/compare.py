@@ -17,7 +17,9 @@ Solvers, per query:
   vashista time_hull (C++, this repository's solver) reads the same instances from an HDF5 file;
            "single" is the plain call (key norms computed by the solve), "with stream norms" reuses
            the stream's KeyNorms computed once (as NNLS's augmented matrix, whose w needs the key
-           norms, is built outside its timing), "batch" solves all queries in one call.
+           norms, is built outside its timing), "with stream copy" also reuses the stream's 16-bit copy of
+           the keys (QuantizedKeys, built once: its full pricing passes read the copy), "batch" solves all
+           queries in one call.
 
 Usage: compare.py [--build DIR] [--sizes 4096,16384] [--queries 8] [--out results.json]
 The C++ timer is compiled by hand (see README.md) into DIR/time_hull.
@@ -127,6 +129,7 @@ def main():
                    "prefetch_plain": vs.get("prefetch_plain"), "prefetch_norms": vs.get("prefetch_norms"),
                    "batch_s": vs["batch_time_per_query_s"],
                    "norms_s": vs["norms_s"], "vashista_stream_s": [],
+                   "copy_s": vs.get("copy_s"), "vashista_stream_copy_s": [],
                    "vashista_s": [], "nnls_s": [], "cvxopt_s": [], "face_nnls_agree": 0, "face_cvx_agree": 0,
                    "face_truth_agree": 0, "status": [], "face_sizes": [], "key_passes": []}
             for j in range(len(queries)):
@@ -134,6 +137,8 @@ def main():
                 face = np.array(h["face"], dtype=int)
                 row["vashista_s"].append(h["time_s"])
                 row["vashista_stream_s"].append(h["time_stream_s"])
+                if "time_stream_copy_s" in h:
+                    row["vashista_stream_copy_s"].append(h["time_stream_copy_s"])
                 row["status"].append(h["status"])
                 row["face_sizes"].append(len(face))
                 row["key_passes"].append(h["key_passes"])
@@ -153,12 +158,17 @@ def main():
                 before += f" [prefetch plain {vs['prefetch_plain']}, pass 1 {vs['prefetch_norms']}]"
             print(f"{kind:8s} n={n:6d}: pass {1e6 * vs['pass_s']:8.1f} us{before} | vashista single "
                   f"{1e3 * med(row['vashista_s']):8.3f} ms, with stream norms {1e3 * med(row['vashista_stream_s']):8.3f} ms "
-                  f"(norms once {1e3 * row['norms_s']:.3f} ms), batch {1e3 * row['batch_s']:8.3f} ms/query, passes "
+                  f"(norms once {1e3 * row['norms_s']:.3f} ms)"
+                  + (f", with stream copy {1e3 * med(row['vashista_stream_copy_s']):8.3f} ms (copy once "
+                     f"{1e3 * row['copy_s']:.3f} ms)" if row["vashista_stream_copy_s"] else "")
+                  + f", batch {1e3 * row['batch_s']:8.3f} ms/query, passes "
                   f"{np.mean(row['key_passes']):.2f}, certified {row['status'].count('certified')}/{m}, "
                   f"face size {np.mean(row['face_sizes']):.1f}")
             print(f"{'':8s}          NNLS {1e3 * med(row['nnls_s']):9.2f} ms  (x{med(row['nnls_s']) / med(row['vashista_s']):7.1f} "
                   f"single, x{med(row['nnls_s']) / med(row['vashista_stream_s']):7.1f} single with stream norms, "
-                  f"x{med(row['nnls_s']) / row['batch_s']:7.1f} batch), faces agree {row['face_nnls_agree']}/{m}"
+                  + (f"x{med(row['nnls_s']) / med(row['vashista_stream_copy_s']):7.1f} with stream copy, "
+                     if row["vashista_stream_copy_s"] else "")
+                  + f"x{med(row['nnls_s']) / row['batch_s']:7.1f} batch), faces agree {row['face_nnls_agree']}/{m}"
                   + (f", truth agrees {row['face_truth_agree']}/{m}" if faces is not None else ""))
             if row["cvxopt_s"]:
                 print(f"{'':8s}          CVXOPT {1e3 * med(row['cvxopt_s']):9.2f} ms (x{med(row['cvxopt_s']) / med(row['vashista_s']):7.1f} "

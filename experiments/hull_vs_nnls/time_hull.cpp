@@ -4,7 +4,9 @@
 // Delta interval, key passes and the median time of `REPEATS` single solves (time_s: the plain call,
 // key norms computed in pass 1, a fresh result each time), and of `REPEATS` single solves with the
 // stream's key norms computed once (KeyNorms, timed separately as norms_s) into a reused result
-// (time_stream_s: a decoding loop); then the median time of `REPEATS` batch solves of all m queries
+// (time_stream_s: a decoding loop), and of `REPEATS` single solves with the stream's norms and its 16-bit
+// copy of the keys (QuantizedKeys, timed separately as copy_s; time_stream_copy_s: its full pricing passes
+// read the copy); then the median time of `REPEATS` batch solves of all m queries
 // (reported per query). Each kind of call is made once untimed before its timed ones (first-call costs:
 // the solver's per-thread states and buffers, page faults). One warm-up is not enough on the AMD
 // development box, where a batch needs ~10 calls to reach its steady state: use REPEATS = 15 there (far
@@ -27,6 +29,7 @@
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/key_norms.hpp"
+#include "solvers/quantized_keys.hpp"
 
 #include <hdf5.h>
 
@@ -117,15 +120,23 @@ int main(int argc, char** argv) {
     norms = KeyNorms(keys);
     norm_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
   }
-  HullProjection reused;
-  {  // warm-up (untimed) of both single-solve calls
+  std::vector<double> copy_times;
+  QuantizedKeys copy(keys, norms);  // warm-up (untimed)
+  for (int r = 0; r < repeats; ++r) {
+    const auto t0 = clock::now();
+    copy = QuantizedKeys(keys, norms);
+    copy_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+  }
+  HullProjection reused, reused_copy;
+  {  // warm-up (untimed) of the three single-solve calls
     const HullProjection h = project_onto_hull(keys, queries.row(0).transpose());
     project_onto_hull(keys, norms, queries.row(0).transpose(), HullOptions{}, reused);
+    project_onto_hull(keys, norms, copy, queries.row(0).transpose(), HullOptions{}, reused_copy);
     sink += h.residual_norm;
   }
   std::string query_lines;  // printed after the header, which needs the interleaved passes' medians
   for (Index j = 0; j < queries.rows(); ++j) {
-    std::vector<double> times, stream_times;
+    std::vector<double> times, stream_times, copy_stream_times;
     HullProjection h;
     for (int r = 0; r < repeats; ++r) {
       time_passes(queries.row((j + r) % queries.rows()).transpose());
@@ -139,16 +150,30 @@ int main(int argc, char** argv) {
       t0 = clock::now();
       project_onto_hull(keys, norms, queries.row(j).transpose(), HullOptions{}, reused);
       stream_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
+      // Untimed, as above: an ascending pass over K, then one over the copy, so that the copy's solve finds
+      // its two arrays (K for pass 1, the copy for its pricing passes) as warm as the reference pass finds K
+      // (without it, at n = 16384 the copy came from memory while the reference passes kept K in L3).
+      key_pass_dots(keys, queries.row((j + r + 2) % queries.rows()).transpose(), out);
+      copy.dots(0, keys.rows(), queries.row(j).data(), out.data());
+      sink += out[0];
+      t0 = clock::now();
+      project_onto_hull(keys, norms, copy, queries.row(j).transpose(), HullOptions{}, reused_copy);
+      copy_stream_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
     }
     if (reused.status != h.status || reused.face != h.face) {
       std::fprintf(stderr, "time_hull: query %ld: the solve with stream norms differs\n", static_cast<long>(j));
       return 1;
     }
+    if (reused_copy.status != h.status || reused_copy.face != h.face) {
+      std::fprintf(stderr, "time_hull: query %ld: the solve with the stream's copy differs\n", static_cast<long>(j));
+      return 1;
+    }
     char head[512];
     std::snprintf(head, sizeof head,
-                  "  {\"status\": \"%s\", \"time_s\": %.9g, \"time_stream_s\": %.9g, \"key_passes\": %d, "
-                  "\"delta_lo\": %s, \"delta_hi\": %s, \"residual_norm\": %s, \"face\": [",
-                  to_string(h.status), median(times), median(stream_times), h.key_passes, num(h.delta_lo).c_str(),
+                  "  {\"status\": \"%s\", \"time_s\": %.9g, \"time_stream_s\": %.9g, \"time_stream_copy_s\": %.9g, "
+                  "\"key_passes\": %d, \"delta_lo\": %s, \"delta_hi\": %s, \"residual_norm\": %s, \"face\": [",
+                  to_string(h.status), median(times), median(stream_times), median(copy_stream_times), h.key_passes,
+                  num(h.delta_lo).c_str(),
                   num(h.delta_hi).c_str(), num(h.residual_norm).c_str());
     std::string line = head;
     for (std::size_t f = 0; f < h.face.size(); ++f) line += (f ? ", " : "") + std::to_string(h.face[f]);
@@ -165,9 +190,10 @@ int main(int argc, char** argv) {
   }
   const double gemv_s = median(gemv_times), dots_s = median(dots_times);
   std::printf("{\"n\": %ld, \"d\": %ld, \"pass_s\": %.9g, \"pass_gemv_s\": %.9g, \"pass_dots_s\": %.9g, "
-              "\"pass_before_s\": %.9g, \"norms_s\": %.9g, \"queries\": [\n%s",
+              "\"pass_before_s\": %.9g, \"norms_s\": %.9g, \"copy_s\": %.9g, \"queries\": [\n%s",
               static_cast<long>(keys.rows()), static_cast<long>(keys.cols()), std::min(gemv_s, dots_s) + 0 * sink,
-              gemv_s, dots_s, std::min(gemv_before_s, dots_before_s), median(norm_times), query_lines.c_str());
+              gemv_s, dots_s, std::min(gemv_before_s, dots_before_s), median(norm_times), median(copy_times),
+              query_lines.c_str());
   // The process's pass-prefetch decisions for these keys (solvers/key_dots.hpp; -1 undecided): the
   // reference pass and the pricing passes share the plain class, pass 1 is the class with the norms.
   const double bytes = key_bytes(keys, keys.rows());

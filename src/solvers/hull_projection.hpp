@@ -34,7 +34,9 @@
 // With screening (HullOptions::screening) W0 and then a candidate pool are priced alone first, and the
 // query-axis bound (hull_projection.cpp, price_by_query_axis) may then prove every other key outside the
 // face from pass 1 alone (far queries: one pass over K in all); pricing passes after a full one read only
-// the surviving keys, the others certified by a Lipschitz bound from the last full pass.
+// the surviving keys, the others certified by a Lipschitz bound from the last full pass. Given the stream's
+// 16-bit copy of the keys (solvers/quantized_keys.hpp), a single query's full pricing passes read the copy
+// and re-price from K only the keys near the face.
 #include "core/conventions.hpp"
 #include "solvers/key_norms.hpp"
 #include "solvers/quantized_keys.hpp"
