@@ -23,14 +23,6 @@ constexpr double kMinRowNorm = 1e-140;
 constexpr double kMinVector = 1e-280;
 constexpr double kMaxVector = 1e280;
 
-inline double multiply_add(double a, double b, double sum) {
-#ifdef __FMA__
-  return std::fma(a, b, sum);
-#else
-  return sum + a * b;
-#endif
-}
-
 // Eight rows' sums fl(<c_t, w>) in single precision with independent accumulators (vectorised over j:
 // the sums are formed in some order, inside the bound gamma_d of the header for IEEE single).
 void code_dot8(const std::int16_t* c0, Index stride, const float* w, Index d, float* sums) {
