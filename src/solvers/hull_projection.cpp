@@ -691,17 +691,18 @@ std::pair<double, double> price_key_range(Index d, const Vector& knorm, QuerySta
 }
 
 // Full pricing of a single query from the stream's 16-bit copy of its keys (solvers/quantized_keys.hpp,
-// given by the caller): a pass over 1/4 of the keys' bytes instead of all of them. Each t_i = <k_i, r> comes with
-// the bound E_i = N_i ||r|| eps_t + 2u |t_i| + floor of the copy (N_i the computed norm, ||r|| inflated
-// to an upper bound of the exact norm), and KeyPricer::approximate widens rho_i and dist_i by it. Keys
-// that this does not prove far outside the face are priced again from their rows of K:
+// given by the caller): a pass over 1/4 of the keys' bytes instead of all of them. Each t_i = <k_i, r>
+// comes with the bound E_i = N_i ||r|| eps_t + 2u |t_i| + floor of the copy (N_i the computed norm, ||r||
+// inflated to an upper bound of the exact norm), and KeyPricer::approximate widens rho_i and dist_i by it.
+// Keys that this does not prove far outside the face are priced again from their rows of K:
 //   hi_min = min {l_i + rho_i : l_i - rho_i > 0},   A = {i : l_i - rho_i <= hi_min}.
 // A holds every key that might be a violator or in the face, and the key of Delta (lambda_Delta <= hi_min
 // < lambda_i outside A), so the face and Delta come from exactly priced keys; every other key keeps the
 // copy's (rigorous) values and counts as screened. Its bar can reach the bounds of Delta's interval only
 // through the certificate's own terms (e of the Frank-Wolfe bar, eta of the linear one), when they exceed
-// l_i - rho_i - hi_min: the interval is then still rigorous, only wider. Returns false, pricing nothing, when A would exceed 1/16 of the keys (or r is 0):
-// the caller then makes the usual pass over K.
+// l_i - rho_i - hi_min: the interval is then still rigorous, only wider. Returns false when A would exceed
+// 1/16 of the keys (or r is 0, or out of the copy's range): the caller then makes the usual pass over K,
+// which prices every key again (begin_pricing and the per-key values are simply redone).
 bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, const QuantizedKeys& copy,
                      QueryState& st) {
   const Index d = keys.cols();
