@@ -58,7 +58,7 @@ def main(argv):
     ax.set_xticks(range(len(cells)))
     ax.set_xticklabels([f"{kind}\nn = {n}" for kind, n in cells])
     ax.set_ylabel("time per query / one pass K r")
-    ax.set_title(f"{title} ({len(paths)} runs; bar = median, whiskers = range)")
+    ax.set_title(f"{title}\n{len(paths)} runs; bar = median, whiskers = range", fontsize=11)
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
