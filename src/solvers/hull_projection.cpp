@@ -382,24 +382,28 @@ struct KeyPricer {
                  pr.floor) {}
 
   void operator()(double t, double score, double kn, double& lambda, double& rho, double& dist) const {
-    const double l = xr - t;
-    const double dist2 = xnorm2 - 2.0 * (score - t) + kn * kn;
-    const double scale = kn + scale_shift;
-    dist = std::min(xnorm + kn, std::sqrt(std::max(0.0, dist2) + scale_coef * scale * scale));
-    lambda = l;
-    rho = kn * k_coef + std::abs(l) * l_coef + dist * dist_coef + constant;
+    evaluate<false>(t, 0.0, score, kn, lambda, rho, dist);
   }
 
   /// The same from an approximate t (within `error` of the exact <k_i, r>: price_from_copy): l_i moves by at
   /// most error and dist_i^2 by 2 error, so rho_i gains 2 error and dist_i^2 4 error (factors 2: the rounding
   /// of these additions and of error itself). error = inf gives rho = inf (the key is priced exactly later).
   void approximate(double t, double error, double score, double kn, double& lambda, double& rho, double& dist) const {
+    evaluate<true>(t, error, score, kn, lambda, rho, dist);
+  }
+
+ private:
+  // The error terms are compiled out of the exact pricing (the hot per-key loops), not added as zeros.
+  template <bool kWithError>
+  void evaluate(double t, double error, double score, double kn, double& lambda, double& rho, double& dist) const {
     const double l = xr - t;
-    const double dist2 = xnorm2 - 2.0 * (score - t) + kn * kn + 4.0 * error;
+    double dist2 = xnorm2 - 2.0 * (score - t) + kn * kn;
+    if constexpr (kWithError) dist2 += 4.0 * error;
     const double scale = kn + scale_shift;
     dist = std::min(xnorm + kn, std::sqrt(std::max(0.0, dist2) + scale_coef * scale * scale));
     lambda = l;
-    rho = kn * k_coef + std::abs(l) * l_coef + dist * dist_coef + constant + 2.0 * error;
+    rho = kn * k_coef + std::abs(l) * l_coef + dist * dist_coef + constant;
+    if constexpr (kWithError) rho += 2.0 * error;
   }
 };
 
