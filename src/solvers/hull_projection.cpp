@@ -111,7 +111,13 @@ struct Pricing {
 struct QueryState {
   Index visible = 0;
   Vector q;
-  Vector scores;    // s_i = <k_i, q>
+  Vector scores;    // s_i = <k_i, q> (within score_error_i of it while approx_scores)
+  // Pass 1 from the stream's 16-bit copy (scores_from_copy): score_error_i bounds |scores_i - <k_i, q>|,
+  // 0 once key i's score was formed from its row of K (make_scores_exact). Every exact pricing of a key
+  // uses an exact score; bounds from the copy's scores carry score_error_i.
+  bool approx_scores = false;
+  Vector score_error;
+  std::vector<Index> inexact;       // make_scores_exact's buffer
   Vector kr;        // t_i = <k_i, r> of the last pricing pass
   Vector x, r;
   double x_dx = 0;  // rounding bound dx of the stored x (assemble_point)
@@ -133,7 +139,8 @@ struct QueryState {
   Vector ref_lambda, ref_rho, ref_dist;
   std::vector<Index> survivors;     // keys re-priced by partial passes (sorted)
   std::vector<char> is_survivor;    // n flags
-  int full_passes = 1;              // pass 1 plus the full pricing passes this query took part in
+  int full_passes = 1;              // passes over K: pass 1 plus the full pricing passes this query took part in
+  int copy_passes = 0;              // passes over the stream's 16-bit copy (pass 1, full pricing passes)
   int screened_passes = 0;
   Pricing pricing;                  // buffers of the last pricing, reused (no per-pass allocation)
   std::vector<double> block_min_slack, block_gap_bound;  // a full pricing's bounds by block of kBlockRows
@@ -156,6 +163,7 @@ struct QueryState {
     visible = n;
     q = query;
     scores.resize(n);
+    approx_scores = false;
     kr.resize(n);
     wset.clear();
     in_w.assign(static_cast<std::size_t>(n), 0);
@@ -170,6 +178,7 @@ struct QueryState {
     ref_dx = 0;
     survivors.clear();
     full_passes = 1;
+    copy_passes = 0;
     screened_passes = 0;
     // A fresh result that keeps the storage of the n-sized vectors (see project_onto_hull_batch).
     HullProjection fresh;
@@ -354,10 +363,22 @@ double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
   return 2.0 * rounding_gamma(c) * max_norm + c * std::sqrt(static_cast<double>(keys.cols())) * std::numeric_limits<double>::denorm_min();
 }
 
+// Exact scores s_i = <k_i, q> from K for those of rows[0, count) that still hold the copy's (after pass 1
+// from the copy; nothing otherwise): a key is priced exactly only from an exact score.
+void make_scores_exact(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Index* rows, std::size_t count) {
+  if (!st.approx_scores) return;
+  st.inexact.clear();
+  for (std::size_t t = 0; t < count; ++t)
+    if (st.score_error[rows[t]] != 0) st.inexact.push_back(rows[t]);
+  key_dots_of_rows(keys, st.inexact.data(), st.inexact.size(), st.q.data(), st.scores.data());
+  for (Index i : st.inexact) st.score_error[i] = 0;
+}
+
 void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, Index key) {
   st.in_w[static_cast<std::size_t>(key)] = 1;
   st.wset.push_back(key);
   st.mnp.add_point(keys.row(key).transpose(), st.q);
+  make_scores_exact(keys, st, &key, 1);  // the working set's keys are survivors, priced exactly
 }
 
 
@@ -411,6 +432,7 @@ struct KeyPricer {
 // and adds them to the survivors (later pricings keep them exact).
 void price_rows_exactly(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, Pricing& pr,
                         const std::vector<Index>& rows) {
+  make_scores_exact(keys, st, rows.data(), rows.size());
   key_dots_of_rows(keys, rows.data(), rows.size(), st.r.data(), st.kr.data());
   const KeyPricer price_key(pr, keys.cols());
   for (Index i : rows) {
@@ -465,22 +487,29 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
   const double threshold = std::isfinite(exact_hi) ? 2.0 * exact_hi : 0.0;
   const double* __restrict score = st.scores.data();
   const double* __restrict kn = knorm.data();
+  // Scores from the copy (st.approx_scores): s_i within e_i of <k_i, q> moves l_i by at most
+  // |1 - a| e_i, with |1 - a| <= |1 - a^| + 4g ||x|| / ||q|| (the computed a^, see above; doubled for the
+  // rounding of ||q|| and of this coefficient), and s_lo by e_i. Inside the bracket's (1 + 16u).
+  const double* __restrict score_error = st.approx_scores ? st.score_error.data() : nullptr;
+  const double coef_e = std::abs(1.0 - a) + 8.0 * g * xn / std::sqrt(qn2);
   // The bound with the tight PK_i (a square root per key): for the sample and for the keys that the loose
   // pass below (||P k_i|| <= ||k_i||, about as tight for keys far from the axis, which are most keys)
   // leaves unproven.
   auto bound = [&](Index i, double& l, double& rho, double& dist) {
     const double k = kn[i] * (1.0 + 2.0 * g);
     const double s = score[i];
+    const double e = score_error != nullptr ? score_error[i] : 0.0;
     l = xr - one_minus_a * s;
     const double scale = xn + k + qn;
-    const double s_lo = std::max(0.0, std::abs(s) - gd * k * qn);
+    const double s_lo = std::max(0.0, std::abs(s) - gd * k * qn - e);
     // (s_lo / qn)^2, not s_lo^2 / qn^2: s_lo^2 overflows for keys and queries ~1e150 (fuzz finding: an
     // infinite subtrahend made ||P k_i|| = 0 and "proved" a multiplier off by 2^993).
     const double s_q = s_lo / qn;
     const double pk =
         std::sqrt(std::max(0.0, k * k * (1.0 + 8.0 * kUnitRoundoff) - s_q * s_q * (1.0 - 8.0 * kUnitRoundoff)) * (1.0 + 2.0 * kUnitRoundoff));
     dist = (xn + k) * (1.0 + 4.0 * kUnitRoundoff);
-    rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kUnitRoundoff * std::abs(l) + dx * dist + shift) * (1.0 + 16.0 * kUnitRoundoff) +
+    rho = (pk * pn + 16.0 * g * scale * scale + 2.0 * kUnitRoundoff * std::abs(l) + dx * dist + shift + coef_e * e) *
+              (1.0 + 16.0 * kUnitRoundoff) +
           pr.floor;
   };
   const char* __restrict surv = st.is_survivor.data();
@@ -518,18 +547,25 @@ bool price_by_query_axis(const Eigen::Ref<const Matrix>& keys, const Vector& kno
     saved[3 * t + 1] = rho_out[i];
     saved[3 * t + 2] = dist_out[i];
   }
-  double loose = 0;  // keys the loose bound leaves unproven (survivors subtracted below; a double: see classify)
+  // keys the loose bound leaves unproven (survivors subtracted below; a double: see classify)
+  auto loose_bound = [&](auto with_score_error) {
+    const double coef_err = coef_e * c16;
+    double loose = 0;
 #pragma omp simd reduction(+ : loose)
-  for (Index i = 0; i < n; ++i) {
-    const double k = kn[i] * kg;
-    const double l = xr - one_minus_a * score[i];
-    const double scale = k + scale_shift;
-    const double rho = k * coef_k + scale * scale * coef_scale2 + std::abs(l) * coef_l + coef_1;
-    lambda[i] = l;
-    rho_out[i] = rho;
-    dist_out[i] = (xn + k) * c4;
-    loose += l - rho > threshold ? 0.0 : 1.0;
-  }
+    for (Index i = 0; i < n; ++i) {
+      const double k = kn[i] * kg;
+      const double l = xr - one_minus_a * score[i];
+      const double scale = k + scale_shift;
+      double rho = k * coef_k + scale * scale * coef_scale2 + std::abs(l) * coef_l + coef_1;
+      if constexpr (decltype(with_score_error)::value) rho += score_error[i] * coef_err;
+      lambda[i] = l;
+      rho_out[i] = rho;
+      dist_out[i] = (xn + k) * c4;
+      loose += l - rho > threshold ? 0.0 : 1.0;
+    }
+    return loose;
+  };
+  double loose = score_error != nullptr ? loose_bound(std::true_type{}) : loose_bound(std::false_type{});
   double gap_bound = 0;  // max_i (rho_i - l_i) over the exactly priced keys (certify's Frank-Wolfe bound)
   for (std::size_t t = 0; t < st.survivors.size(); ++t) {
     const Index i = st.survivors[t];
@@ -722,6 +758,7 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   const double* __restrict score = st.scores.data();
   const double* __restrict kn = knorm.data();
   const double* __restrict bound = copy.row_bounds();
+  const double* __restrict score_error = st.approx_scores ? st.score_error.data() : nullptr;
   double* __restrict lambda = pr.lambda.data();
   double* __restrict rho = pr.rho.data();
   double* __restrict dist = pr.dist.data();
@@ -731,7 +768,8 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
     if (!copy.dots(start, end - start, st.r.data(), kr + start)) return false;
 #pragma omp simd reduction(min : hi_min)
     for (Index i = start; i < end; ++i) {
-      const double error = bound[i] * rnorm_up + t_coef * std::abs(kr[i]) + floor;  // inf: not quantized
+      double error = bound[i] * rnorm_up + t_coef * std::abs(kr[i]) + floor;  // inf: not quantized
+      if (score_error != nullptr) error += score_error[i];  // s_i enters dist_i like t_i (rho: an upper bound)
       price_key.approximate(kr[i], error, score[i], kn[i], lambda[i], rho[i], dist[i]);
       const double excluded = lambda[i] - rho[i] > 0 ? 0.0 : kInf;  // a key not proven outside: no upper bound
       hi_min = std::min(hi_min, lambda[i] + rho[i] + excluded);
@@ -752,6 +790,7 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
       if (!(lambda[i] - rho[i] > threshold)) exact.push_back(i);
     if (static_cast<Index>(exact.size()) > limit) return false;
   }
+  make_scores_exact(keys, st, exact.data(), exact.size());
   key_dots_of_rows(keys, exact.data(), exact.size(), st.r.data(), kr);
   double min_slack = kInf, gap_bound = 0;
   for (Index i : exact) {
@@ -764,6 +803,55 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
   pr.gap_bound = gap_bound;
   pr.screened = n - static_cast<Index>(exact.size());
   return true;
+}
+
+// Pass 1 of a single query from the stream's 16-bit copy of its keys (a quarter of the bytes of K): each
+// s_i = T_i within e_i = b_i ||q|| + 2u |T_i| + floor of <k_i, q> (QuantizedKeys::dots; ||q|| inflated to
+// an upper bound of the exact norm, as r's in price_from_copy). The scores choose W0 and the pool (any
+// values would do there) and enter the bounds with e_i: the query-axis bound widens l_i's bar by
+// |1 - a| e_i, price_from_copy widens t_i's error by e_i (s_i enters dist_i^2 as t_i does). A key priced
+// exactly gets its exact score first (make_scores_exact), and a full pass over K starts with a pass for
+// exact scores (exact_scores_pass). Rows the copy does not hold get exact scores here. Returns false
+// (pass 1 over K then) when q is outside the copy's range or more than 1/16 of the rows are not quantized.
+bool scores_from_copy(const Eigen::Ref<const Matrix>& keys, const QuantizedKeys& copy, QueryState& st) {
+  const Index d = keys.cols();
+  const Index n = st.visible;
+  if (!copy.dots(0, n, st.q.data(), st.scores.data())) return false;
+  const double qnorm_up = st.q.norm() * (1.0 + 2.0 * rounding_gamma(static_cast<double>(d) + 2.0));
+  const double t_coef = 2.0 * kUnitRoundoff * (1.0 + 4.0 * kUnitRoundoff), floor = underflow_floor(d);
+  const double* __restrict bound = copy.row_bounds();
+  const double* __restrict score = st.scores.data();
+  st.score_error.resize(n);
+  double* __restrict error = st.score_error.data();
+  double not_quantized = 0;
+#pragma omp simd reduction(+ : not_quantized)
+  for (Index i = 0; i < n; ++i) {
+    error[i] = bound[i] * qnorm_up + t_coef * std::abs(score[i]) + floor;  // inf: row not quantized
+    not_quantized += error[i] < kInf ? 0.0 : 1.0;
+  }
+  if (not_quantized * 16 > static_cast<double>(n)) return false;
+  st.approx_scores = true;
+  st.full_passes = 0;  // no pass over K yet
+  st.copy_passes = 1;
+  if (not_quantized > 0) {
+    std::vector<Index>& rows = st.axis_failed;  // scratch
+    rows.clear();
+    for (Index i = 0; i < n; ++i)
+      if (!(error[i] < kInf)) rows.push_back(i);
+    make_scores_exact(keys, st, rows.data(), rows.size());
+  }
+  return true;
+}
+
+// A pass over K for the exact scores of a query whose pass 1 read the copy, before a full pricing pass
+// over K (which prices every key exactly): price_from_copy left too many keys unproven.
+void exact_scores_pass(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
+  std::vector<QueryState*> active{&st};
+  std::vector<const Vector*> columns{&st.q};
+  std::vector<Vector*> outputs{&st.scores};
+  key_pass(keys, active, columns, outputs, nullptr);
+  st.approx_scores = false;
+  ++st.full_passes;
 }
 
 // Pricing at the current x. full: every key from st.kr, already priced by the pricing pass as its blocks
@@ -1124,6 +1212,7 @@ void certify(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QuerySta
   res.residual_norm = pr.rnorm;
   res.lambda.swap(pr.lambda);  // the pricing's multipliers become the result's (storage exchanged)
   res.key_passes = key_passes;
+  res.copy_passes = st.copy_passes;
   res.screened_passes = st.screened_passes;
   res.screened_keys = pr.screened;
   res.major_iterations = st.mnp.major_iterations();
@@ -1260,7 +1349,9 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     columns.push_back(&st.q);
     outputs.push_back(&st.scores);
   }
-  key_pass(keys, active, columns, outputs, given_norms != nullptr ? nullptr : &cache.knorm);
+  // A single query with the stream's copy reads the copy instead (scores_from_copy).
+  const bool pass1_from_copy = copy != nullptr && screening && m == 1 && scores_from_copy(keys, *copy, states.front());
+  if (!pass1_from_copy) key_pass(keys, active, columns, outputs, given_norms != nullptr ? nullptr : &cache.knorm);
   // Finiteness of the keys is checked on their norms (an inf or NaN entry makes the norm non-finite;
   // so does a norm beyond ~1e154, whose square overflows and which the certificate could not handle).
   // One vectorised test first (k * 0 is NaN exactly for an infinite or NaN k); the row is looked for only
@@ -1383,11 +1474,12 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     // that leaves too many keys unproven, the pass over K below prices every key.
     const bool from_copy = copy != nullptr && screening && full_pass.size() == 1 &&
                            price_from_copy(keys, knorm, *copy, *full_pass.front());
-    if (from_copy) ++full_pass.front()->full_passes;
+    if (from_copy) ++full_pass.front()->copy_passes;
     if (!full_pass.empty() && !from_copy) {
       // Every key is priced block by block as the pass goes (price_key_range); the blocks' bounds are
       // reduced afterwards (each block's slot written once, whatever thread ran it).
       for (auto* st : full_pass) {
+        if (st->approx_scores) exact_scores_pass(keys, *st);
         begin_pricing(d, *st);
         st->block_min_slack.assign(static_cast<std::size_t>((st->visible + kBlockRows - 1) / kBlockRows), kInf);
         st->block_gap_bound.assign(st->block_min_slack.size(), 0.0);
@@ -1464,6 +1556,7 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
       for (std::size_t t = 0; t < take; ++t) add_to_working_set(keys, st, violators[t]);
       if (full && screening) {
         set_reference(st, pr, options.screening_fraction, 4 * std::max(1, options.max_added_per_pass));
+        make_scores_exact(keys, st, st.survivors.data(), st.survivors.size());  // survivors are priced exactly
         st.next_full = false;
       }
     });

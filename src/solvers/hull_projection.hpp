@@ -35,8 +35,8 @@
 // query-axis bound (hull_projection.cpp, price_by_query_axis) may then prove every other key outside the
 // face from pass 1 alone (far queries: one pass over K in all); pricing passes after a full one read only
 // the surviving keys, the others certified by a Lipschitz bound from the last full pass. Given the stream's
-// 16-bit copy of the keys (solvers/quantized_keys.hpp), a single query's full pricing passes read the copy
-// and re-price from K only the keys near the face.
+// 16-bit copy of the keys (solvers/quantized_keys.hpp), a single query's pass 1 and full pricing passes read
+// the copy and re-price from K only the keys near the face.
 #include "core/conventions.hpp"
 #include "solvers/key_norms.hpp"
 #include "solvers/quantized_keys.hpp"
@@ -108,6 +108,7 @@ struct HullProjection {
   double x_error = kNaN;      // ||x - x*|| <= sqrt(2 fw_gap) + rounding of x
   int major_iterations = 0;   // active-set (Wolfe) major cycles, all working sets together
   int key_passes = 0;         // full passes over K (pass 1 + full pricing passes)
+  int copy_passes = 0;        // passes over the stream's 16-bit copy instead (pass 1, full pricing passes)
   int screened_passes = 0;    // pricing passes over the surviving keys only (screening)
   Index screened_keys = 0;    // keys whose final lambda/lambda_error come from the screening bound
   /// true: the linear certificate on Wolfe's corral held (hull_projection.cpp): x* is the projection onto
@@ -138,11 +139,13 @@ void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& nor
                        const HullOptions& options, HullProjection& result);
 
 /// The same with the stream's 16-bit copy of the keys as well (solvers/quantized_keys.hpp, built from these
-/// norms and kept with the keys like them): a full pricing pass then reads the copy, a quarter of the keys'
-/// bytes, with its rigorous error bound, and prices from K only the keys that the bound leaves near the face
-/// (docs/theory.md, "Pricing from a 16-bit copy"); when those would exceed 1/16 of the keys, the pass reads
-/// K. The same status, face and Delta as without the copy; screened keys' bars may be wider. copy must cover
-/// at least the keys' rows (Error(bad_input) otherwise).
+/// norms and kept with the keys like them): pass 1 and the full pricing passes then read the copy, a quarter
+/// of the keys' bytes, with its rigorous error bound, and price from K only the keys that the bound leaves
+/// near the face (docs/theory.md, "Pricing from a 16-bit copy"); when those would exceed 1/16 of the keys,
+/// the pricing pass reads K (after a pass for the exact scores). A far query then reads no row of K but its
+/// working set's and a few unproven keys' (HullProjection::key_passes 0, copy_passes 1). The same status,
+/// face and Delta as without the copy; screened keys' bars may be wider. copy must cover at least the keys'
+/// rows (Error(bad_input) otherwise).
 void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& norms, const QuantizedKeys& copy,
                        const Eigen::Ref<const Vector>& q, const HullOptions& options, HullProjection& result);
 

@@ -1,6 +1,6 @@
 // The 16-bit copy of a stream's keys (solvers/quantized_keys.hpp): every product within its rigorous bound,
-// the copy grown by appended keys, and the exact projection's full pricing from the copy (hull_projection.cpp,
-// price_from_copy) against the pass over K.
+// the copy grown by appended keys, and the exact projection's pass 1 and full pricing from the copy
+// (hull_projection.cpp, scores_from_copy and price_from_copy) against passes over K, with their fallbacks.
 #include "core/error.hpp"
 #include "solvers/hull_projection.hpp"
 #include "solvers/key_norms.hpp"
@@ -110,7 +110,7 @@ TEST_CASE("hull projection: full pricing from the 16-bit copy agrees with the pa
   // must contain the exact multipliers.
   std::mt19937_64 rng(20261207);
   std::normal_distribution<double> normal;
-  int solves = 0, with_full_pass = 0, with_copy_keys = 0;
+  int solves = 0, with_full_pass = 0, with_copy_keys = 0, axis_only = 0, axis_only_from_copy = 0;
   for (Index d : {4, 16, 64, 128}) {
     for (int rep = 0; rep < 10; ++rep) {
       const Index n = 50 + 211 * rep;
@@ -184,6 +184,13 @@ TEST_CASE("hull projection: full pricing from the 16-bit copy agrees with the pa
         ++with_full_pass;
         if (hc.screened_keys > hk.screened_keys) ++with_copy_keys;
       }
+      // Pass 1 read the copy (every row of these keys is quantized: norms above 1e-140, even kind 4's).
+      CHECK(hc.copy_passes >= 1);
+      CHECK(hc.key_passes + hc.copy_passes <= hk.key_passes + 1);
+      if (hk.key_passes == 1) {  // pass 1 alone certified (query-axis bound): with the copy, no pass over K
+        ++axis_only;
+        if (hc.key_passes == 0 && hc.copy_passes == 1) ++axis_only_from_copy;
+      }
     }
   }
   MESSAGE("copy pricing: " << with_copy_keys << "/" << with_full_pass << " solves with a full pricing pass (of "
@@ -192,6 +199,61 @@ TEST_CASE("hull projection: full pricing from the 16-bit copy agrees with the pa
   // others certify at the pool stage or by the query-axis bound: no full pass to price from the copy).
   CHECK(with_full_pass * 3 >= solves);
   CHECK(with_copy_keys * 4 >= with_full_pass * 3);
+  // The query-axis bound with the copy's scores (their error bars added) must prove what it proves with exact
+  // scores on nearly every such solve.
+  MESSAGE("pass 1 from the copy: " << axis_only_from_copy << "/" << axis_only
+                                   << " solves certified by pass 1 alone read no row range of K");
+  CHECK(axis_only >= 8);
+  CHECK(axis_only_from_copy * 10 >= axis_only * 9);
+}
+
+TEST_CASE("hull projection: pass 1 from the copy falls back to K where the copy cannot serve") {
+  std::mt19937_64 rng(20261208);
+  std::normal_distribution<double> normal;
+  const Index n = 400, d = 8;
+  auto solve_both = [&](const Matrix& keys, const Vector& q, HullProjection& hc, HullProjection& hk) {
+    const KeyNorms norms(keys);
+    const QuantizedKeys copy(keys, norms);
+    project_onto_hull(keys, norms, copy, q, HullOptions{}, hc);
+    project_onto_hull(keys, norms, q, HullOptions{}, hk);
+    CAPTURE(hc.message);
+    CHECK(hc.status == hk.status);
+    CHECK(hc.face == hk.face);
+    for (Index i = 0; i < keys.rows(); ++i)
+      CHECK(std::abs(hc.lambda[i] - hk.lambda[i]) <= hc.lambda_error[i] + hk.lambda_error[i]);
+  };
+  SUBCASE("a face of 100 keys: the copy's pricing leaves too many unproven, exact scores then a pass over K") {
+    Vector u = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+    u.normalize();
+    Matrix keys(n, d);
+    Vector x = Vector::Zero(d);
+    for (Index i = 0; i < n; ++i) {
+      Vector k = Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+      k -= u * u.dot(k);
+      k += (i % 4 == 0 ? 1.5 : 1.0 - std::abs(normal(rng))) * u;  // keys 0, 4, 8, ... on the face plane
+      keys.row(i) = k.transpose();
+      if (i % 4 == 0) x += k / 100.0;
+    }
+    const Vector q = x + 2.0 * u;  // x: the centroid of the 100 face keys, inside their hull
+    HullProjection hc, hk;
+    solve_both(keys, q, hc, hk);
+    CHECK(hc.copy_passes >= 1);
+    CHECK(hc.key_passes >= 2);  // the exact scores' pass and a pricing pass over K
+    CHECK(hc.face.size() == 100);
+  }
+  SUBCASE("rows too small for the copy: a few are scored from K, many send pass 1 to K") {
+    for (const Index tiny : {Index{10}, Index{100}}) {
+      Matrix keys = Matrix::NullaryExpr(n, d, [&](Index, Index) { return normal(rng); });
+      for (Index i = 0; i < tiny; ++i) keys.row(3 * i) *= 1e-150;  // norms below 1e-140: not quantized
+      const Vector q = 6.0 * Vector::NullaryExpr(d, [&](Index) { return normal(rng); });
+      HullProjection hc, hk;
+      CAPTURE(tiny);
+      solve_both(keys, q, hc, hk);
+      // 10 of 400 rows (< 1/16): pass 1 from the copy; 100: pass 1 over K.
+      CHECK(hc.copy_passes >= (tiny == 10 ? 1 : 0));
+      if (tiny == 100) CHECK(hc.key_passes >= 1);
+    }
+  }
 }
 
 TEST_CASE("quantized keys: a copy grown by appended keys is the copy of all of them; mismatches are refused") {
