@@ -41,7 +41,7 @@ bool contains(const std::vector<vashista::Index>& super, const std::vector<vashi
 // Differential check of the hull projection's screening paths: with a working set of one key (one added
 // per pricing) most keys are certified by the query-axis bound or priced as the candidate pool; without
 // screening every pricing pass is full; with the stream's norms and 16-bit copy (solvers/quantized_keys.hpp)
-// the full pricing passes read the copy. Both results carry rigorous bars on the same exact multipliers,
+// pass 1 and the full pricing passes read the copy. Both results carry rigorous bars on the same exact multipliers,
 // so the bars must overlap on every key. Faces (hull_projection.hpp): every face F contains the true
 // face, and a face_exact one is the true face; so an exact face lies inside every other certified or
 // ambiguous face, two exact faces are equal with overlapping Delta intervals, and Delta_F of a larger

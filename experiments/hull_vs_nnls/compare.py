@@ -18,7 +18,7 @@ Solvers, per query:
            "single" is the plain call (key norms computed by the solve), "with stream norms" reuses
            the stream's KeyNorms computed once (as NNLS's augmented matrix, whose w needs the key
            norms, is built outside its timing), "with stream copy" also reuses the stream's 16-bit copy of
-           the keys (QuantizedKeys, built once: its full pricing passes read the copy), "batch" solves all
+           the keys (QuantizedKeys, built once: its pass 1 and full pricing passes read the copy), "batch" solves all
            queries in one call.
 
 Usage: compare.py [--build DIR] [--sizes 4096,16384] [--queries 8] [--out results.json]

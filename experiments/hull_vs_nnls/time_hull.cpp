@@ -5,7 +5,7 @@
 // key norms computed in pass 1, a fresh result each time), and of `REPEATS` single solves with the
 // stream's key norms computed once (KeyNorms, timed separately as norms_s) into a reused result
 // (time_stream_s: a decoding loop), and of `REPEATS` single solves with the stream's norms and its 16-bit
-// copy of the keys (QuantizedKeys, timed separately as copy_s; time_stream_copy_s: its full pricing passes
+// copy of the keys (QuantizedKeys, timed separately as copy_s; time_stream_copy_s: its pass 1 and full pricing passes
 // read the copy); then the median time of `REPEATS` batch solves of all m queries
 // (reported per query). Each kind of call is made once untimed before its timed ones (first-call costs:
 // the solver's per-thread states and buffers, page faults). One warm-up is not enough on the AMD
@@ -151,8 +151,9 @@ int main(int argc, char** argv) {
       project_onto_hull(keys, norms, queries.row(j).transpose(), HullOptions{}, reused);
       stream_times.push_back(std::chrono::duration<double>(clock::now() - t0).count());
       // Untimed, as above: an ascending pass over K, then one over the copy, so that the copy's solve finds
-      // its two arrays (K for pass 1, the copy for its pricing passes) as warm as the reference pass finds K
-      // (without it, at n = 16384 the copy came from memory while the reference passes kept K in L3).
+      // its two arrays (the copy for pass 1 and its pricing passes since session 37, K for the rows it
+      // re-prices) as warm as the reference pass finds K (without it, at n = 16384 the copy came from
+      // memory while the reference passes kept K in L3).
       key_pass_dots(keys, queries.row((j + r + 2) % queries.rows()).transpose(), out);
       copy.dots(0, keys.rows(), queries.row(j).data(), out.data());
       sink += out[0];
