@@ -775,6 +775,7 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
       hi_min = std::min(hi_min, lambda[i] + rho[i] + excluded);
     }
   }
+  ++st.copy_passes;  // read in full, whether its values serve or the pass over K follows
   if (!std::isfinite(hi_min)) return false;
   const double threshold = hi_min;
   const Index limit = std::max<Index>(8, n / 16);
@@ -810,8 +811,8 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
 // an upper bound of the exact norm, as r's in price_from_copy). The scores choose W0 and the pool (any
 // values would do there) and enter the bounds with e_i: the query-axis bound widens l_i's bar by
 // |1 - a| e_i, price_from_copy widens t_i's error by e_i (s_i enters dist_i^2 as t_i does). A key priced
-// exactly gets its exact score first (make_scores_exact), and a full pass over K starts with a pass for
-// exact scores (exact_scores_pass). Rows the copy does not hold get exact scores here. Returns false
+// exactly gets its exact score first (make_scores_exact), and a pricing pass over K forms the exact scores
+// of each block of rows before pricing it (price_block). Rows the copy does not hold get exact scores here. Returns false
 // (pass 1 over K then) when q is outside the copy's range or more than 1/16 of the rows are not quantized.
 bool scores_from_copy(const Eigen::Ref<const Matrix>& keys, const QuantizedKeys& copy, QueryState& st) {
   const Index d = keys.cols();
@@ -841,17 +842,6 @@ bool scores_from_copy(const Eigen::Ref<const Matrix>& keys, const QuantizedKeys&
     make_scores_exact(keys, st, rows.data(), rows.size());
   }
   return true;
-}
-
-// A pass over K for the exact scores of a query whose pass 1 read the copy, before a full pricing pass
-// over K (which prices every key exactly): price_from_copy left too many keys unproven.
-void exact_scores_pass(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
-  std::vector<QueryState*> active{&st};
-  std::vector<const Vector*> columns{&st.q};
-  std::vector<Vector*> outputs{&st.scores};
-  key_pass(keys, active, columns, outputs, nullptr);
-  st.approx_scores = false;
-  ++st.full_passes;
 }
 
 // Pricing at the current x. full: every key from st.kr, already priced by the pricing pass as its blocks
@@ -1474,18 +1464,20 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
     // that leaves too many keys unproven, the pass over K below prices every key.
     const bool from_copy = copy != nullptr && screening && full_pass.size() == 1 &&
                            price_from_copy(keys, knorm, *copy, *full_pass.front());
-    if (from_copy) ++full_pass.front()->copy_passes;
     if (!full_pass.empty() && !from_copy) {
       // Every key is priced block by block as the pass goes (price_key_range); the blocks' bounds are
       // reduced afterwards (each block's slot written once, whatever thread ran it).
       for (auto* st : full_pass) {
-        if (st->approx_scores) exact_scores_pass(keys, *st);
         begin_pricing(d, *st);
         st->block_min_slack.assign(static_cast<std::size_t>((st->visible + kBlockRows - 1) / kBlockRows), kInf);
         st->block_gap_bound.assign(st->block_min_slack.size(), 0.0);
       }
       const BlockDone price_block = [&](std::size_t j, Index begin, Index end) {
         QueryState& st = *full_pass[j];
+        // Scores from the copy (pass 1 read it) are made exact block by block, from the rows the pass just
+        // read (in L2): every key is then priced exactly.
+        if (st.approx_scores)
+          key_dots(keys, begin, end - begin, end - begin, st.q.data(), st.scores.data() + begin, nullptr, false);
         const auto [min_slack, gap_bound] = price_key_range(d, knorm, st, begin, end);
         st.block_min_slack[static_cast<std::size_t>(begin / kBlockRows)] = min_slack;
         st.block_gap_bound[static_cast<std::size_t>(begin / kBlockRows)] = gap_bound;
@@ -1503,6 +1495,7 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
       key_pass(keys, full_pass, columns, outputs, nullptr, &price_block, descending);
       for (auto* st : full_pass) {
         ++st->full_passes;
+        st->approx_scores = false;  // made exact by price_block
         st->pricing.min_slack = *std::min_element(st->block_min_slack.begin(), st->block_min_slack.end());
         st->pricing.gap_bound = *std::max_element(st->block_gap_bound.begin(), st->block_gap_bound.end());
       }
