@@ -131,7 +131,8 @@ def main():
                    "norms_s": vs["norms_s"], "vashista_stream_s": [],
                    "copy_s": vs.get("copy_s"), "vashista_stream_copy_s": [],
                    "vashista_s": [], "nnls_s": [], "cvxopt_s": [], "face_nnls_agree": 0, "face_cvx_agree": 0,
-                   "face_truth_agree": 0, "status": [], "face_sizes": [], "key_passes": []}
+                   "face_truth_agree": 0, "status": [], "face_sizes": [], "key_passes": [],
+                   "copy_solve_passes": []}
             for j in range(len(queries)):
                 h = vs["queries"][j]
                 face = np.array(h["face"], dtype=int)
@@ -142,6 +143,8 @@ def main():
                 row["status"].append(h["status"])
                 row["face_sizes"].append(len(face))
                 row["key_passes"].append(h["key_passes"])
+                if "copy_solve_key_passes" in h:  # (passes over K, passes over the copy) of the stream-copy solve
+                    row["copy_solve_passes"].append([h["copy_solve_key_passes"], h["copy_solve_copy_passes"]])
                 if faces is not None:
                     row["face_truth_agree"] += int(np.array_equal(face, faces[j]))
                 p, t = solve_nnls(keys, queries[j])
@@ -162,7 +165,10 @@ def main():
                   + (f", with stream copy {1e3 * med(row['vashista_stream_copy_s']):8.3f} ms (copy once "
                      f"{1e3 * row['copy_s']:.3f} ms)" if row["vashista_stream_copy_s"] else "")
                   + f", batch {1e3 * row['batch_s']:8.3f} ms/query, passes "
-                  f"{np.mean(row['key_passes']):.2f}, certified {row['status'].count('certified')}/{m}, "
+                  f"{np.mean(row['key_passes']):.2f}"
+                  + (f" (stream copy: over K {np.mean([p[0] for p in row['copy_solve_passes']]):.2f}, over the copy "
+                     f"{np.mean([p[1] for p in row['copy_solve_passes']]):.2f})" if row["copy_solve_passes"] else "")
+                  + f", certified {row['status'].count('certified')}/{m}, "
                   f"face size {np.mean(row['face_sizes']):.1f}")
             print(f"{'':8s}          NNLS {1e3 * med(row['nnls_s']):9.2f} ms  (x{med(row['nnls_s']) / med(row['vashista_s']):7.1f} "
                   f"single, x{med(row['nnls_s']) / med(row['vashista_stream_s']):7.1f} single with stream norms, "

@@ -172,8 +172,10 @@ int main(int argc, char** argv) {
     char head[512];
     std::snprintf(head, sizeof head,
                   "  {\"status\": \"%s\", \"time_s\": %.9g, \"time_stream_s\": %.9g, \"time_stream_copy_s\": %.9g, "
-                  "\"key_passes\": %d, \"delta_lo\": %s, \"delta_hi\": %s, \"residual_norm\": %s, \"face\": [",
+                  "\"key_passes\": %d, \"copy_solve_key_passes\": %d, \"copy_solve_copy_passes\": %d, "
+                  "\"delta_lo\": %s, \"delta_hi\": %s, \"residual_norm\": %s, \"face\": [",
                   to_string(h.status), median(times), median(stream_times), median(copy_stream_times), h.key_passes,
+                  reused_copy.key_passes, reused_copy.copy_passes,
                   num(h.delta_lo).c_str(),
                   num(h.delta_hi).c_str(), num(h.residual_norm).c_str());
     std::string line = head;

@@ -142,7 +142,7 @@ void project_onto_hull(const Eigen::Ref<const Matrix>& keys, const KeyNorms& nor
 /// norms and kept with the keys like them): pass 1 and the full pricing passes then read the copy, a quarter
 /// of the keys' bytes, with its rigorous error bound, and price from K only the keys that the bound leaves
 /// near the face (docs/theory.md, "Pricing from a 16-bit copy"); when those would exceed 1/16 of the keys,
-/// the pricing pass reads K (after a pass for the exact scores). A far query then reads no row of K but its
+/// the pricing pass reads K (and forms the exact scores as it goes). A far query then reads no row of K but its
 /// working set's and a few unproven keys' (HullProjection::key_passes 0, copy_passes 1). The same status,
 /// face and Delta as without the copy; screened keys' bars may be wider. copy must cover at least the keys'
 /// rows (Error(bad_input) otherwise).
