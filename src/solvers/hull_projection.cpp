@@ -116,6 +116,7 @@ struct QueryState {
   // 0 once key i's score was formed from its row of K (make_scores_exact). Every exact pricing of a key
   // uses an exact score; bounds from the copy's scores carry score_error_i.
   bool approx_scores = false;
+  bool survivor_scores = false;     // the survivors (set_reference's) need their exact scores (survivor_pass)
   Vector score_error;
   std::vector<Index> inexact;       // make_scores_exact's buffer
   Vector kr;        // t_i = <k_i, r> of the last pricing pass
@@ -164,6 +165,7 @@ struct QueryState {
     q = query;
     scores.resize(n);
     approx_scores = false;
+    survivor_scores = false;
     kr.resize(n);
     wset.clear();
     in_w.assign(static_cast<std::size_t>(n), 0);
@@ -318,6 +320,28 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   });
 }
 
+// Exact scores s_i = <k_i, q> from K for those of rows[0, count) that still hold the copy's (after pass 1
+// from the copy; nothing otherwise): a key is priced exactly only from an exact score.
+void make_scores_exact(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Index* rows, std::size_t count) {
+  if (!st.approx_scores) return;
+  st.inexact.clear();
+  for (std::size_t t = 0; t < count; ++t)
+    if (st.score_error[rows[t]] != 0) st.inexact.push_back(rows[t]);
+  key_dots_of_rows(keys, st.inexact.data(), st.inexact.size(), st.q.data(), st.scores.data());
+  for (Index i : st.inexact) st.score_error[i] = 0;
+}
+
+// st.kr[i] = <k_i, r> for the rows, and their exact scores where they still hold the copy's, gathering each
+// row once for both (key_dots_of_rows with a second vector).
+void dots_with_exact_scores(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Index* rows, std::size_t count) {
+  if (!st.approx_scores) {
+    key_dots_of_rows(keys, rows, count, st.r.data(), st.kr.data());
+    return;
+  }
+  key_dots_of_rows(keys, rows, count, st.r.data(), st.kr.data(), st.q.data(), st.scores.data());
+  for (std::size_t t = 0; t < count; ++t) st.score_error[rows[t]] = 0;
+}
+
 // Partial pricing pass: st.kr[i] = <k_i, st.r> for the survivors of each query (sorted key indices). With
 // several queries the keys are walked in blocks of kBlockRows rows and every query prices its survivors
 // inside the block while the block is in cache: the keys are read from memory once for the batch instead
@@ -327,7 +351,12 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
 void survivor_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState*>& partial) {
   if (partial.size() == 1) {
     QueryState& st = *partial.front();
-    key_dots_of_rows(keys, st.survivors.data(), st.survivors.size(), st.r.data(), st.kr.data());
+    if (st.survivor_scores) {  // new survivors (set_reference) after pass 1 from the copy: their exact scores too
+      dots_with_exact_scores(keys, st, st.survivors.data(), st.survivors.size());
+      st.survivor_scores = false;
+    } else {
+      key_dots_of_rows(keys, st.survivors.data(), st.survivors.size(), st.r.data(), st.kr.data());
+    }
     return;
   }
   Index rows = 0;
@@ -361,17 +390,6 @@ double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
   // Relative rounding of the sum, plus the subnormal error of each of its products (see underflow_floor).
   const double c = static_cast<double>(corral.size()) + 2.0;
   return 2.0 * rounding_gamma(c) * max_norm + c * std::sqrt(static_cast<double>(keys.cols())) * std::numeric_limits<double>::denorm_min();
-}
-
-// Exact scores s_i = <k_i, q> from K for those of rows[0, count) that still hold the copy's (after pass 1
-// from the copy; nothing otherwise): a key is priced exactly only from an exact score.
-void make_scores_exact(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Index* rows, std::size_t count) {
-  if (!st.approx_scores) return;
-  st.inexact.clear();
-  for (std::size_t t = 0; t < count; ++t)
-    if (st.score_error[rows[t]] != 0) st.inexact.push_back(rows[t]);
-  key_dots_of_rows(keys, st.inexact.data(), st.inexact.size(), st.q.data(), st.scores.data());
-  for (Index i : st.inexact) st.score_error[i] = 0;
 }
 
 void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, Index key) {
@@ -432,8 +450,7 @@ struct KeyPricer {
 // and adds them to the survivors (later pricings keep them exact).
 void price_rows_exactly(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, QueryState& st, Pricing& pr,
                         const std::vector<Index>& rows) {
-  make_scores_exact(keys, st, rows.data(), rows.size());
-  key_dots_of_rows(keys, rows.data(), rows.size(), st.r.data(), st.kr.data());
+  dots_with_exact_scores(keys, st, rows.data(), rows.size());
   const KeyPricer price_key(pr, keys.cols());
   for (Index i : rows) {
     price_key(st.kr[i], st.scores[i], knorm[i], pr.lambda[i], pr.rho[i], pr.dist[i]);
@@ -791,8 +808,7 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
       if (!(lambda[i] - rho[i] > threshold)) exact.push_back(i);
     if (static_cast<Index>(exact.size()) > limit) return false;
   }
-  make_scores_exact(keys, st, exact.data(), exact.size());
-  key_dots_of_rows(keys, exact.data(), exact.size(), st.r.data(), kr);
+  dots_with_exact_scores(keys, st, exact.data(), exact.size());
   double min_slack = kInf, gap_bound = 0;
   for (Index i : exact) {
     price_key(kr[i], score[i], kn[i], lambda[i], rho[i], dist[i]);
@@ -1549,7 +1565,7 @@ void solve_batch(const Eigen::Ref<const Matrix>& keys, const KeyNorms* given_nor
       for (std::size_t t = 0; t < take; ++t) add_to_working_set(keys, st, violators[t]);
       if (full && screening) {
         set_reference(st, pr, options.screening_fraction, 4 * std::max(1, options.max_added_per_pass));
-        make_scores_exact(keys, st, st.survivors.data(), st.survivors.size());  // survivors are priced exactly
+        st.survivor_scores = st.approx_scores;  // exact scores with the survivors' first partial pass
         st.next_full = false;
       }
     });

@@ -240,7 +240,7 @@ void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Inde
 constexpr std::size_t kGatherRowsAhead = 16;  // the first row prefetched, counted from the row being read
 constexpr Index kGatherLinesPerRow = 2;       // cache lines prefetched per row (8 doubles each)
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
-                      double* out) {
+                      double* out, const double* w, double* out_w) {
   const Index d = keys.cols();
   const Index stride = keys.outerStride();
   const double* base = keys.data();
@@ -253,9 +253,17 @@ void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, s
     dot4<false>(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
                 base + rows[s + 3] * stride, v, d, dots, nullptr);
     for (std::size_t t = 0; t < 4; ++t) out[rows[s + t]] = dots[t];
+    if (w != nullptr) {  // the four rows are in L1 now
+      dot4<false>(base + rows[s] * stride, base + rows[s + 1] * stride, base + rows[s + 2] * stride,
+                  base + rows[s + 3] * stride, w, d, dots, nullptr);
+      for (std::size_t t = 0; t < 4; ++t) out_w[rows[s + t]] = dots[t];
+    }
   }
-  for (; s < count; ++s)
-    out[rows[s]] = Eigen::Map<const Vector>(base + rows[s] * stride, d).dot(Eigen::Map<const Vector>(v, d));
+  for (; s < count; ++s) {
+    const Eigen::Map<const Vector> row(base + rows[s] * stride, d);
+    out[rows[s]] = row.dot(Eigen::Map<const Vector>(v, d));
+    if (w != nullptr) out_w[rows[s]] = row.dot(Eigen::Map<const Vector>(w, d));
+  }
 }
 
 void interleave_vectors(const Eigen::Ref<const Eigen::MatrixXd>& vectors, std::vector<double>& interleaved) {

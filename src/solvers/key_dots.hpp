@@ -22,9 +22,10 @@ namespace vashista {
 void key_dots(const Eigen::Ref<const Matrix>& keys, Index start, Index len, Index stop, const double* v, double* out,
               double* norms, bool prefetch);
 
-/// out[rows[s]] = <k_{rows[s]}, v> for s < count (scattered rows, e.g. a candidate pool).
+/// out[rows[s]] = <k_{rows[s]}, v> for s < count (scattered rows, e.g. a candidate pool), and with w non-null
+/// also out_w[rows[s]] = <k_{rows[s]}, w> (each row gathered once for both).
 void key_dots_of_rows(const Eigen::Ref<const Matrix>& keys, const Index* rows, std::size_t count, const double* v,
-                      double* out);
+                      double* out, const double* w = nullptr, double* out_w = nullptr);
 
 /// Vectors of a many-vector pass (key_dots_many), interleaved by groups of kInterleave: group g holds
 /// w[kInterleave j + c] = v_{kInterleave g + c}[j] for j < d, zeros where the vectors run out.
