@@ -827,13 +827,15 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
 // an upper bound of the exact norm, as r's in price_from_copy). The scores choose W0 and the pool (any
 // values would do there) and enter the bounds with e_i: the query-axis bound widens l_i's bar by
 // |1 - a| e_i, price_from_copy widens t_i's error by e_i (s_i enters dist_i^2 as t_i does). A key priced
-// exactly gets its exact score first (make_scores_exact), and a pricing pass over K forms the exact scores
-// of each block of rows before pricing it (price_block). Rows the copy does not hold get exact scores here. Returns false
-// (pass 1 over K then) when q is outside the copy's range or more than 1/16 of the rows are not quantized.
+// exactly gets its exact score first (make_scores_exact, dots_with_exact_scores), and a pricing pass over K
+// forms the exact scores of each block of rows before pricing it (price_block). Rows the copy does not hold
+// get exact scores here. Returns false (pass 1 over K then) when q is outside the copy's range or more than
+// 1/16 of the rows are not quantized (the copy's pass then counts too).
 bool scores_from_copy(const Eigen::Ref<const Matrix>& keys, const QuantizedKeys& copy, QueryState& st) {
   const Index d = keys.cols();
   const Index n = st.visible;
   if (!copy.dots(0, n, st.q.data(), st.scores.data())) return false;
+  st.copy_passes = 1;
   const double qnorm_up = st.q.norm() * (1.0 + 2.0 * rounding_gamma(static_cast<double>(d) + 2.0));
   const double t_coef = 2.0 * kUnitRoundoff * (1.0 + 4.0 * kUnitRoundoff), floor = underflow_floor(d);
   const double* __restrict bound = copy.row_bounds();
@@ -849,7 +851,6 @@ bool scores_from_copy(const Eigen::Ref<const Matrix>& keys, const QuantizedKeys&
   if (not_quantized * 16 > static_cast<double>(n)) return false;
   st.approx_scores = true;
   st.full_passes = 0;  // no pass over K yet
-  st.copy_passes = 1;
   if (not_quantized > 0) {
     std::vector<Index>& rows = st.axis_failed;  // scratch
     rows.clear();
