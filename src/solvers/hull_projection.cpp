@@ -113,12 +113,11 @@ struct QueryState {
   Vector q;
   Vector scores;    // s_i = <k_i, q> (within score_error_i of it while approx_scores)
   // Pass 1 from the stream's 16-bit copy (scores_from_copy): score_error_i bounds |scores_i - <k_i, q>|,
-  // 0 once key i's score was formed from its row of K (make_scores_exact). Every exact pricing of a key
-  // uses an exact score; bounds from the copy's scores carry score_error_i.
+  // 0 once key i's score was formed from its row of K (dots_with_exact_scores, add_to_working_set). Every
+  // exact pricing of a key uses an exact score; bounds from the copy's scores carry score_error_i.
   bool approx_scores = false;
   bool survivor_scores = false;     // the survivors (set_reference's) need their exact scores (survivor_pass)
   Vector score_error;
-  std::vector<Index> inexact;       // make_scores_exact's buffer
   Vector kr;        // t_i = <k_i, r> of the last pricing pass
   Vector x, r;
   double x_dx = 0;  // rounding bound dx of the stored x (assemble_point)
@@ -320,17 +319,6 @@ void key_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<QueryState
   });
 }
 
-// Exact scores s_i = <k_i, q> from K for those of rows[0, count) that still hold the copy's (after pass 1
-// from the copy; nothing otherwise): a key is priced exactly only from an exact score.
-void make_scores_exact(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Index* rows, std::size_t count) {
-  if (!st.approx_scores) return;
-  st.inexact.clear();
-  for (std::size_t t = 0; t < count; ++t)
-    if (st.score_error[rows[t]] != 0) st.inexact.push_back(rows[t]);
-  key_dots_of_rows(keys, st.inexact.data(), st.inexact.size(), st.q.data(), st.scores.data());
-  for (Index i : st.inexact) st.score_error[i] = 0;
-}
-
 // st.kr[i] = <k_i, r> for the rows, and their exact scores where they still hold the copy's, gathering each
 // row once for both (key_dots_of_rows with a second vector).
 void dots_with_exact_scores(const Eigen::Ref<const Matrix>& keys, QueryState& st, const Index* rows, std::size_t count) {
@@ -396,7 +384,10 @@ void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, In
   st.in_w[static_cast<std::size_t>(key)] = 1;
   st.wset.push_back(key);
   st.mnp.add_point(keys.row(key).transpose(), st.q);
-  make_scores_exact(keys, st, &key, 1);  // the working set's keys are survivors, priced exactly
+  if (st.approx_scores && st.score_error[key] != 0) {  // the working set's keys are survivors, priced exactly
+    st.scores[key] = keys.row(key).dot(st.q);
+    st.score_error[key] = 0;
+  }
 }
 
 
@@ -827,7 +818,7 @@ bool price_from_copy(const Eigen::Ref<const Matrix>& keys, const Vector& knorm, 
 // an upper bound of the exact norm, as r's in price_from_copy). The scores choose W0 and the pool (any
 // values would do there) and enter the bounds with e_i: the query-axis bound widens l_i's bar by
 // |1 - a| e_i, price_from_copy widens t_i's error by e_i (s_i enters dist_i^2 as t_i does). A key priced
-// exactly gets its exact score first (make_scores_exact, dots_with_exact_scores), and a pricing pass over K
+// exactly gets its exact score first (dots_with_exact_scores, add_to_working_set), and a pricing pass over K
 // forms the exact scores of each block of rows before pricing it (price_block). Rows the copy does not hold
 // get exact scores here. Returns false (pass 1 over K then) when q is outside the copy's range or more than
 // 1/16 of the rows are not quantized (the copy's pass then counts too).
@@ -856,7 +847,8 @@ bool scores_from_copy(const Eigen::Ref<const Matrix>& keys, const QuantizedKeys&
     rows.clear();
     for (Index i = 0; i < n; ++i)
       if (!(error[i] < kInf)) rows.push_back(i);
-    make_scores_exact(keys, st, rows.data(), rows.size());
+    key_dots_of_rows(keys, rows.data(), rows.size(), st.q.data(), st.scores.data());
+    for (Index i : rows) error[i] = 0;
   }
   return true;
 }
