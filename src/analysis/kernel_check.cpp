@@ -118,10 +118,11 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
   const double ln_bound = std::log(bound);
   r.log10_tail_measured = ln_measured / std::log(10.0);
   r.log10_tail_bound = ln_bound / std::log(10.0);
-  if (!std::isfinite(bound) || bound < 0) {
+  // +inf bounds nothing but is true (a vacuous certificate); NaN or a negative number is no certificate.
+  if (std::isnan(bound) || bound < 0) {
     r.status = "unsound";
     r.bound_holds = false;
-    r.note = "tail_bound is not a finite non-negative number";
+    r.note = "tail_bound is NaN or negative";
     return r;
   }
   r.bound_holds = ln_measured <= ln_bound + kLogBoundSlack + kFloat32LogSlack;
@@ -156,6 +157,12 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
                           .bound;
     }
     Vector kernel_out = kernel.output[static_cast<size_t>(e)].row(j).transpose();
+    if (!kernel_out.allFinite()) {  // a kernel fault, not a malformed trace: a finding (exit 1)
+      r.output_error = kInf;
+      r.output_within_bound = false;
+      r.note += (r.note.empty() ? "" : "; ") + std::string("kernel output holds a non-finite value");
+      return r;
+    }
     r.output_error = (kernel_out - dense.output).norm();
     // Output-error bound of docs/kernel.md: tail_bound * (max_{i outside S} ||v_i|| + ||o_S||).
     double max_value_outside = 0.0;
@@ -164,7 +171,8 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     for (Index i = 0; i < n; ++i) {
       if (!inside[static_cast<size_t>(i)]) max_value_outside = std::max(max_value_outside, stream.values.row(i).norm());
     }
-    r.output_error_bound = bound * (max_value_outside + kernel_out.norm());
+    const double value_scale = max_value_outside + kernel_out.norm();
+    r.output_error_bound = value_scale == 0 ? 0.0 : bound * value_scale;  // also when tail_bound = +inf
     // Rounding: the kernel's arithmetic on S (||o_S|| <= ||o|| + that bound, hence the tail term's share), this
     // check's own dense output, and the storage of the kernel's output in the trace (|stored_k - o_k| <= u |o_k|
     // + tiny, so ||stored - o|| <= u ||stored|| / (1 - u) + sqrt(d_v) tiny).
@@ -172,7 +180,9 @@ QueryRecord check_kernel_query(const Stream& stream, Index j, Index e, double de
     const double storage = u * kernel_out.norm() / (1.0 - u) +
                            std::sqrt(static_cast<double>(kernel_out.size())) * subnormal_rounding(kernel.output_storage);
     r.output_rounding = face_rounding * (1.0 + bound) + dense.bound + storage;
-    if (!std::isfinite(r.output_rounding)) {  // no finite allowance: not judged (left empty), said so
+    if (std::isinf(r.output_error_bound)) {  // tail_bound = +inf: a vacuous bound, which every output meets
+      r.output_within_bound = true;
+    } else if (!std::isfinite(r.output_rounding)) {  // no finite allowance: not judged (left empty), said so
       r.note += (r.note.empty() ? "" : "; ") +
                 std::string("output not judged: the rounding model bounds nothing for this kernel's arithmetic");
     } else {

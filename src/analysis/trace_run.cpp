@@ -54,8 +54,14 @@ TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRo
   for (const auto& name : names) {
     const Stream stream = read_stream(file, name);
     std::vector<HullProjection> projections;
-    const std::vector<QueryRecord> rows =
-        evaluate_stream(stream, settings.plan, threads.count(), &progress, certificates ? &projections : nullptr);
+    std::vector<QueryRecord> rows;
+    // The solvers' errors (e.g. a key norm beyond what the certificate handles) name the query, not the
+    // trace: the file and the stream are added here.
+    try {
+      rows = evaluate_stream(stream, settings.plan, threads.count(), &progress, certificates ? &projections : nullptr);
+    } catch (const Error& e) {
+      throw Error(e.kind(), fmt::format("{}: /streams/{}: {}", settings.path, name, e.what()));
+    }
     if (certificates) certificates->add(stream_certificates(stream, projections));
     for (const QueryRecord& r : rows) {
       if (csv) csv->write(r);

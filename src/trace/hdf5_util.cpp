@@ -17,7 +17,7 @@ void silence_errors() {
 LinkKind link_kind(hid_t loc, const std::string& name) {
   if (H5Lexists(loc, name.c_str(), H5P_DEFAULT) <= 0) return LinkKind::absent;
   H5O_info_t info;
-  if (H5Oget_info_by_name(loc, name.c_str(), &info, H5P_DEFAULT) < 0) return LinkKind::other;
+  if (H5Oget_info_by_name(loc, name.c_str(), &info, H5P_DEFAULT) < 0) return LinkKind::broken;
   switch (info.type) {
     case H5O_TYPE_GROUP: return LinkKind::group;
     case H5O_TYPE_DATASET: return LinkKind::dataset;
@@ -25,9 +25,35 @@ LinkKind link_kind(hid_t loc, const std::string& name) {
   }
 }
 
+namespace {
+
+void check_not_broken(LinkKind kind, const Where& where) {
+  VASHISTA_CHECK(kind != LinkKind::broken, ErrorKind::bad_input,
+                 "{}: {}: is a link whose target cannot be opened (dangling soft or external link?)", where.file,
+                 where.object);
+}
+
+/// A dataset's values must be stored in the trace itself: a virtual dataset reads the fill value where a
+/// source file is missing, and external raw storage reads zeros past the end of its file, both silently.
+void check_storage_in_file(hid_t dataset, const Where& where) {
+  Handle plist = plist_handle(H5Dget_create_plist(dataset));
+  VASHISTA_CHECK(plist.valid(), ErrorKind::bad_input, "{}: {}: cannot read the dataset's storage (corrupt file?)",
+                 where.file, where.object);
+  VASHISTA_CHECK(H5Pget_layout(plist.get()) != H5D_VIRTUAL, ErrorKind::bad_input,
+                 "{}: {}: virtual dataset (unsupported: a missing source would read as fill values; copy the data "
+                 "into the trace, e.g. with h5repack -l CHUNK=...)",
+                 where.file, where.object);
+  VASHISTA_CHECK(H5Pget_external_count(plist.get()) == 0, ErrorKind::bad_input,
+                 "{}: {}: external raw storage (unsupported: the values must be stored in the trace file)", where.file,
+                 where.object);
+}
+
+}  // namespace
+
 Handle open_group(hid_t loc, const std::string& name, const Where& where) {
   const LinkKind kind = link_kind(loc, name);
   VASHISTA_CHECK(kind != LinkKind::absent, ErrorKind::bad_input, "{}: {}: missing group", where.file, where.object);
+  check_not_broken(kind, where);
   VASHISTA_CHECK(kind == LinkKind::group, ErrorKind::bad_input, "{}: {}: is not a group", where.file, where.object);
   Handle g = group_handle(H5Gopen2(loc, name.c_str(), H5P_DEFAULT));
   VASHISTA_CHECK(g.valid(), ErrorKind::bad_input, "{}: {}: cannot open group (corrupt file?)", where.file, where.object);
@@ -37,9 +63,11 @@ Handle open_group(hid_t loc, const std::string& name, const Where& where) {
 Handle open_dataset(hid_t loc, const std::string& name, const Where& where) {
   const LinkKind kind = link_kind(loc, name);
   VASHISTA_CHECK(kind != LinkKind::absent, ErrorKind::bad_input, "{}: {}: missing dataset", where.file, where.object);
+  check_not_broken(kind, where);
   VASHISTA_CHECK(kind == LinkKind::dataset, ErrorKind::bad_input, "{}: {}: is not a dataset", where.file, where.object);
   Handle d = dataset_handle(H5Dopen2(loc, name.c_str(), H5P_DEFAULT));
   VASHISTA_CHECK(d.valid(), ErrorKind::bad_input, "{}: {}: cannot open dataset (corrupt file?)", where.file, where.object);
+  check_storage_in_file(d.get(), where);
   return d;
 }
 
@@ -95,12 +123,40 @@ std::vector<T> allocate_for(hsize_t count, const Where& where) {
   }
 }
 
-/// True when a 2-byte float type has the IEEE binary16 layout (what h5py writes for float16).
-bool is_binary16(hid_t type) {
-  if (H5Tget_size(type) != 2) return false;
+/// True when a float type has the IEEE 754 binary16 / binary32 / binary64 layout of its size (sign bit,
+/// exponent position, width and bias, mantissa width, implied leading bit): what h5py and every framework
+/// write. Anything else (e.g. a custom exponent bias) would be converted by HDF5 into other values.
+bool is_ieee_float(hid_t type) {
+  struct Layout {
+    size_t size, spos, epos, esize, msize, ebias;
+  };
+  constexpr Layout kIeee[] = {{2, 15, 10, 5, 10, 15}, {4, 31, 23, 8, 23, 127}, {8, 63, 52, 11, 52, 1023}};
+  const size_t size = H5Tget_size(type);
   size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
   if (H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) < 0) return false;
-  return spos == 15 && epos == 10 && esize == 5 && mpos == 0 && msize == 10 && H5Tget_ebias(type) == 15;
+  for (const Layout& l : kIeee) {
+    if (l.size == size)
+      return spos == l.spos && epos == l.epos && esize == l.esize && mpos == 0 && msize == l.msize &&
+             H5Tget_ebias(type) == l.ebias && H5Tget_norm(type) == H5T_NORM_IMPLIED && H5Tget_offset(type) == 0 &&
+             H5Tget_precision(type) == 8 * size;
+  }
+  return false;
+}
+
+/// Name of an HDF5 type class for messages.
+std::string type_class_name(H5T_class_t cls) {
+  switch (cls) {
+    case H5T_TIME: return "time";
+    case H5T_STRING: return "string";
+    case H5T_BITFIELD: return "bitfield";
+    case H5T_OPAQUE: return "opaque";
+    case H5T_COMPOUND: return "compound (e.g. complex)";
+    case H5T_REFERENCE: return "reference";
+    case H5T_ENUM: return "enum (e.g. bool)";
+    case H5T_VLEN: return "variable-length";
+    case H5T_ARRAY: return "array";
+    default: return fmt::format("HDF5 type class {}", static_cast<int>(cls));
+  }
 }
 
 enum class RealKind { float_native, float16, bfloat16, unsupported };
@@ -113,37 +169,42 @@ RealKind classify_real(hid_t dataset, std::string* name) {
   }
   const H5T_class_t cls = H5Tget_class(type.get());
   const size_t size = H5Tget_size(type.get());
-  std::optional<std::string> tag;
+  const bool uint16 = cls == H5T_INTEGER && size == 2 && H5Tget_sign(type.get()) == H5T_SGN_NONE;
+  // The `dtype` attribute tags bfloat16 bits stored as uint16; on any dataset it must be one string, and
+  // "bfloat16" only on uint16 data.
   if (H5Aexists(dataset, "dtype") > 0) {
+    std::optional<std::string> tag;
     try {
       tag = read_string_attribute(dataset, "dtype", Where{"", ""});
     } catch (const Error&) {
-      tag = "<not a string>";
+      *name = "with a 'dtype' attribute that is not one string";
+      return RealKind::unsupported;
+    }
+    if (*tag == "bfloat16") {
+      if (uint16) {
+        *name = "bfloat16";
+        return RealKind::bfloat16;
+      }
+      *name = "dtype=\"bfloat16\" attribute on a non-uint16 dataset";
+      return RealKind::unsupported;
+    }
+    if (uint16) {
+      *name = fmt::format("uint16 with dtype=\"{}\" attribute (bfloat16 bits need dtype=\"bfloat16\")", *tag);
+      return RealKind::unsupported;
     }
   }
-  if (cls == H5T_INTEGER && size == 2 && H5Tget_sign(type.get()) == H5T_SGN_NONE && tag && *tag == "bfloat16") {
-    *name = "bfloat16";
-    return RealKind::bfloat16;
-  }
-  if (tag && *tag == "bfloat16") {
-    *name = "dtype=\"bfloat16\" attribute on a non-uint16 dataset";
-    return RealKind::unsupported;
-  }
-  if (cls == H5T_FLOAT && (size == 8 || size == 4)) {
-    *name = size == 8 ? "float64" : "float32";
-    return RealKind::float_native;
-  }
-  if (cls == H5T_FLOAT && size == 2 && is_binary16(type.get())) {
-    *name = "float16";
-    return RealKind::float16;
+  if (cls == H5T_FLOAT && is_ieee_float(type.get())) {
+    static constexpr const char* kNames[] = {"float16", "float32", "float64"};
+    *name = kNames[size == 2 ? 0 : size == 4 ? 1 : 2];
+    return size == 2 ? RealKind::float16 : RealKind::float_native;
   }
   if (cls == H5T_INTEGER) {
     *name = fmt::format("{}int{}", H5Tget_sign(type.get()) == H5T_SGN_NONE ? "u" : "", 8 * size);
-    if (size == 2 && H5Tget_sign(type.get()) == H5T_SGN_NONE) *name += " without dtype=\"bfloat16\" attribute";
+    if (uint16) *name += " without dtype=\"bfloat16\" attribute";
   } else if (cls == H5T_FLOAT) {
     *name = fmt::format("{}-bit float of non-IEEE layout", 8 * size);
   } else {
-    *name = fmt::format("HDF5 type class {}", static_cast<int>(cls));
+    *name = type_class_name(cls);
   }
   return RealKind::unsupported;
 }
@@ -196,9 +257,17 @@ std::vector<int64_t> read_integer_dataset(hid_t dataset, const Where& where) {
   const hsize_t count = element_count(dataset, where, 4.0);
   std::vector<int64_t> out = allocate_for<int64_t>(count, where);
   if (count == 0) return out;
-  const herr_t status = H5Dread(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
+  // HDF5 clamps a uint64 beyond INT64_MAX when converting: such values are read as uint64 and refused.
+  const bool wide_unsigned = H5Tget_sign(type.get()) == H5T_SGN_NONE && H5Tget_size(type.get()) >= 8;
+  const herr_t status =
+      H5Dread(dataset, wide_unsigned ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data());
   VASHISTA_CHECK(status >= 0, ErrorKind::bad_input, "{}: {}: cannot read data (truncated or corrupt file?)",
                  where.file, where.object);
+  if (wide_unsigned) {
+    for (size_t i = 0; i < out.size(); ++i)
+      VASHISTA_CHECK(out[i] >= 0, ErrorKind::bad_input, "{}: {}: [{}] = {} is beyond the int64 range", where.file,
+                     where.object, i, static_cast<uint64_t>(out[i]));
+  }
   return out;
 }
 
@@ -268,6 +337,11 @@ hsize_t attribute_count(hid_t attr) {
 
 }  // namespace
 
+size_t attribute_rank(hid_t obj, const std::string& name, const Where& where) {
+  Handle attr = open_attribute(obj, name, where);
+  return attribute_dims(attr.get()).size();
+}
+
 std::optional<std::string> read_string_attribute(hid_t obj, const std::string& name, const Where& where) {
   if (!has_attribute(obj, name)) return std::nullopt;
   Handle attr = open_attribute(obj, name, where);
@@ -287,14 +361,18 @@ std::optional<std::string> read_string_attribute(hid_t obj, const std::string& n
     H5free_memory(text);
     return value;
   }
+  // Fixed length: the stored bytes as they are (HDF5's string conversion would stop at the first NUL and
+  // read "abc\0junk" as "abc"), then the padding removed: NULs, or trailing spaces for space padding.
   const size_t size = H5Tget_size(type.get());
-  std::string buffer(size + 1, '\0');
-  Handle mem = type_handle(H5Tcopy(H5T_C_S1));
-  H5Tset_size(mem.get(), size + 1);
-  H5Tset_strpad(mem.get(), H5T_STR_NULLTERM);
-  VASHISTA_CHECK(H5Aread(attr.get(), mem.get(), buffer.data()) >= 0, ErrorKind::bad_input,
+  std::string buffer(size, '\0');
+  Handle mem = type_handle(H5Tcopy(type.get()));
+  VASHISTA_CHECK(size > 0 && H5Aread(attr.get(), mem.get(), buffer.data()) >= 0, ErrorKind::bad_input,
                  "{}: {}: cannot read attribute '{}'", where.file, where.object, name);
-  buffer.resize(std::char_traits<char>::length(buffer.c_str()));
+  const size_t length = std::min(buffer.find('\0'), size);
+  VASHISTA_CHECK(buffer.find_first_not_of('\0', length) == std::string::npos, ErrorKind::bad_input,
+                 "{}: {}: attribute '{}' holds a NUL character", where.file, where.object, name);
+  buffer.resize(length);
+  if (H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD) buffer.erase(buffer.find_last_not_of(' ') + 1);
   return buffer;
 }
 

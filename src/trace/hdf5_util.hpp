@@ -67,11 +67,13 @@ struct Where {
   std::string object;
 };
 
-/// Kind of a link below `loc`: absent, group, dataset or other.
-enum class LinkKind { absent, group, dataset, other };
+/// Kind of a link below `loc`: absent, group, dataset, other (e.g. a named datatype) or broken (a soft or
+/// external link whose target cannot be opened).
+enum class LinkKind { absent, group, dataset, other, broken };
 LinkKind link_kind(hid_t loc, const std::string& name);
 
-/// Opens a group / dataset that must exist (Error(bad_input) naming where otherwise).
+/// Opens a group / dataset that must exist (Error(bad_input) naming where otherwise). A dataset's values
+/// must be stored in the file: virtual datasets and external raw storage are refused.
 Handle open_group(hid_t loc, const std::string& name, const Where& where);
 Handle open_dataset(hid_t loc, const std::string& name, const Where& where);
 
@@ -90,6 +92,8 @@ std::string dataset_storage_description(hid_t dataset);
 
 /// Attributes. std::nullopt when absent; Error(bad_input) when present with the wrong type/shape.
 bool has_attribute(hid_t obj, const std::string& name);
+/// Rank of an attribute's dataspace (0 for a scalar).
+size_t attribute_rank(hid_t obj, const std::string& name, const Where& where);
 std::optional<std::string> read_string_attribute(hid_t obj, const std::string& name, const Where& where);
 std::optional<int64_t> read_int_attribute(hid_t obj, const std::string& name, const Where& where);
 std::optional<double> read_double_attribute(hid_t obj, const std::string& name, const Where& where);

@@ -182,39 +182,61 @@ KernelOutputs read_kernel(hid_t stream_group, const std::string& spath, const st
   return k;
 }
 
-std::optional<PlantedTruth> read_planted(hid_t group, const Where& where, Index n, Index m) {
+/// The planted truth of a synthetic stream (docs/trace-format.md, "Planted truth"), checked against its
+/// documented shapes and ranges: only inspect shows it, but a test that compares with it must not read garbage.
+std::optional<PlantedTruth> read_planted(hid_t group, const Where& where, Index n, Index d, Index m) {
   const auto model = h5::read_string_attribute(group, "planted_model", where);
   if (!model) return std::nullopt;
+  const auto fail_unless = [&](bool ok, const char* name, const std::string& problem) {
+    VASHISTA_CHECK(ok, ErrorKind::bad_input, "{}: {}: attribute '{}' {}", where.file, where.object, name, problem);
+  };
   PlantedTruth p;
   p.model = *model;
   VASHISTA_CHECK(p.model == "softmax" || p.model == "hull", ErrorKind::bad_input,
                  "{}: {}: planted_model = '{}' (expected softmax or hull)", where.file, where.object, p.model);
   p.face = h5::read_int_array_attribute(group, "planted_face", where).value_or(std::vector<int64_t>{});
-  for (int64_t i : p.face) {
+  for (size_t k = 0; k < p.face.size(); ++k) {
+    const int64_t i = p.face[k];
     VASHISTA_CHECK(i >= 0 && i < n, ErrorKind::bad_input, "{}: {}: planted_face holds {} outside [0, {})", where.file,
                    where.object, i, n);
+    fail_unless(k == 0 || p.face[k - 1] < i, "planted_face", "must hold sorted distinct key indices");
   }
+  if (h5::has_attribute(group, "planted_face"))
+    fail_unless(h5::attribute_rank(group, "planted_face", where) == 1, "planted_face", "must be one-dimensional");
   const auto vector_attr = [&](const char* name) {
     auto v = h5::read_real_array_attribute(group, name, where);
     if (!v) return std::vector<double>{};
-    VASHISTA_CHECK(v->first.size() == static_cast<size_t>(m), ErrorKind::bad_input,
-                   "{}: {}: attribute '{}' has {} values (expected m = {})", where.file, where.object, name,
-                   v->first.size(), m);
+    VASHISTA_CHECK(v->first.size() == static_cast<size_t>(m) && v->second.size() == 1, ErrorKind::bad_input,
+                   "{}: {}: attribute '{}' has shape [{}] (expected [m] = [{}])", where.file, where.object, name,
+                   fmt::join(v->second, ","), m);
+    for (double x : v->first) fail_unless(std::isfinite(x), name, "holds a non-finite value");
     return v->first;
   };
+  const auto number_attr = [&](const char* name) {
+    const double x = h5::read_double_attribute(group, name, where).value_or(kNaN);
+    if (h5::has_attribute(group, name)) fail_unless(std::isfinite(x), name, fmt::format("= {} is not finite", x));
+    return x;
+  };
   p.delta = vector_attr("planted_delta");
-  p.gap_min = h5::read_double_attribute(group, "planted_gap_min", where).value_or(kNaN);
+  p.gap_min = number_attr("planted_gap_min");
+  fail_unless(!(p.gap_min <= 0), "planted_gap_min", "must be > 0");
   if (p.model == "hull") {
     p.t = vector_attr("planted_t");
     if (auto w = h5::read_real_array_attribute(group, "planted_weights", where)) {
-      VASHISTA_CHECK(w->first.size() == static_cast<size_t>(m) * p.face.size(), ErrorKind::bad_input,
-                     "{}: {}: planted_weights must be [m, |F|] = [{}, {}]", where.file, where.object, m,
-                     p.face.size());
+      const std::vector<hsize_t> shape{static_cast<hsize_t>(m), p.face.size()};
+      VASHISTA_CHECK(w->second == shape, ErrorKind::bad_input, "{}: {}: planted_weights has shape [{}] (must be [m, |F|] = [{}])",
+                     where.file, where.object, fmt::join(w->second, ","), fmt::join(shape, ","));
+      for (double x : w->first) fail_unless(x > 0 && x <= 1, "planted_weights", "must lie in the open simplex (0 < w <= 1)");
       p.weights = to_matrix(w->first, static_cast<hsize_t>(m), p.face.size());
     }
-    p.normal_axis = optional_int(group, "planted_normal_axis", -1, where);
-    p.normal_sign = h5::read_double_attribute(group, "planted_normal_sign", where).value_or(kNaN);
-    p.offset = h5::read_double_attribute(group, "planted_offset", where).value_or(kNaN);
+    if (h5::has_attribute(group, "planted_normal_axis")) {
+      p.normal_axis = optional_int(group, "planted_normal_axis", -1, where);
+      fail_unless(p.normal_axis >= 0 && p.normal_axis < d, "planted_normal_axis",
+                  fmt::format("= {} is not a coordinate in [0, d = {})", p.normal_axis, d));
+    }
+    p.normal_sign = number_attr("planted_normal_sign");
+    fail_unless(std::isnan(p.normal_sign) || std::fabs(p.normal_sign) == 1, "planted_normal_sign", "must be +1 or -1");
+    p.offset = number_attr("planted_offset");
   }
   return p;
 }
@@ -355,7 +377,7 @@ Stream read_stream(const TraceFile& file, const std::string& name) {
     s.kernel = read_kernel(g, spath, path, static_cast<Index>(n), static_cast<Index>(m),
                            values ? static_cast<Index>(values->dims[1]) : 0);
   }
-  s.planted = read_planted(g, where, static_cast<Index>(n), static_cast<Index>(m));
+  s.planted = read_planted(g, where, static_cast<Index>(n), static_cast<Index>(d), static_cast<Index>(m));
   return s;
 }
 

@@ -154,4 +154,28 @@ TEST_CASE("kernel output check: a kernel group without its optional output is ju
   CHECK(std::isnan(r.output_error));
 }
 
+TEST_CASE("kernel output check: a non-finite output is a finding; an infinite tail_bound is vacuous, not unsound") {
+  for (const double bad : {std::nan(""), kInf, -kInf}) {
+    Stream s = stream_with_exact_output(StorageDtype::float32, 0.0);
+    s.kernel->output[0](0, 2) = bad;
+    const QueryRecord r = check_kernel_query(s, 0, 0, 1e-3);
+    CHECK(r.status == "sound");  // the tail certificate is judged on its own
+    REQUIRE(r.output_within_bound.has_value());
+    CHECK_FALSE(*r.output_within_bound);
+    CHECK(r.output_error == kInf);
+    CHECK(r.note.find("non-finite") != std::string::npos);
+  }
+  Stream s = stream_with_exact_output(StorageDtype::float32, 0.0);
+  s.kernel->tail_bound = Matrix::Constant(1, 1, kInf);
+  const QueryRecord r = check_kernel_query(s, 0, 0, 1e-3);
+  CHECK(r.status == "sound");
+  CHECK(*r.bound_holds);
+  CHECK_FALSE(*r.safe);
+  CHECK(*r.output_within_bound);  // an infinite output-error bound holds
+  for (const double bad : {std::nan(""), -1e-300}) {
+    s.kernel->tail_bound = Matrix::Constant(1, 1, bad);
+    CHECK(check_kernel_query(s, 0, 0, 1e-3).status == "unsound");
+  }
+}
+
 }  // namespace vashista

@@ -177,6 +177,61 @@ TEST_CASE("unsupported dtypes") {
   }, "/streams/s/values", "unsupported dtype");
 }
 
+TEST_CASE("values stored outside the trace, dangling links, odd floats, tags and strings are refused") {
+  // A virtual dataset whose source is missing reads as its fill value; external raw storage reads zeros past
+  // the end of its file: both were read silently.
+  expect_bad("virtual_keys", [](hid_t f) {
+    H5Ldelete(f, "streams/s/keys", H5P_DEFAULT);
+    const hsize_t dims[2] = {8, 3};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_virtual(dcpl, space, "/nonexistent/source.h5", "/k", space);
+    H5Dclose(H5Dcreate2(f, "streams/s/keys", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5Pclose(dcpl);
+    H5Sclose(space);
+  }, "/streams/s/keys", "virtual dataset");
+  expect_bad("external_values", [](hid_t f) {
+    H5Ldelete(f, "streams/s/values", H5P_DEFAULT);
+    const hsize_t dims[2] = {8, 2};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_external(dcpl, "/nonexistent/raw.bin", 0, 8 * 2 * 8);
+    H5Dclose(H5Dcreate2(f, "streams/s/values", H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5Pclose(dcpl);
+    H5Sclose(space);
+  }, "/streams/s/values", "external raw storage");
+  expect_bad("dangling_soft_link", [](hid_t f) {
+    H5Ldelete(f, "streams/s/queries", H5P_DEFAULT);
+    H5Lcreate_soft("/nowhere", f, "streams/s/queries", H5P_DEFAULT, H5P_DEFAULT);
+  }, "/streams/s/queries", "is a link whose target cannot be opened");
+  // A float32 with another exponent bias would be converted by HDF5 into other numbers.
+  expect_bad("non_ieee_float32", [](hid_t f) {
+    const hid_t type = H5Tcopy(H5T_IEEE_F32LE);
+    H5Tset_ebias(type, 100);
+    replace_dataset(f, "streams/s/keys", {8, 3}, 0.5, type);
+    H5Tclose(type);
+  }, "/streams/s/keys", "32-bit float of non-IEEE layout");
+  expect_bad("dtype_tag_not_a_string", [](hid_t f) {
+    const hid_t d = H5Dopen2(f, "streams/s/queries", H5P_DEFAULT);
+    write_int_attr(d, "dtype", 16);
+    H5Dclose(d);
+  }, "/streams/s/queries", "'dtype' attribute that is not one string");
+  expect_bad("uint16_other_tag", [](hid_t f) {
+    replace_dataset(f, "streams/s/keys", {8, 3}, 1.0, H5T_STD_U16LE);
+    const hid_t d = H5Dopen2(f, "streams/s/keys", H5P_DEFAULT);
+    write_string_attr(d, "dtype", "float16");
+    H5Dclose(d);
+  }, "/streams/s/keys", "uint16 with dtype=\"float16\" attribute");
+  // HDF5's string conversion stops at a NUL: "vashista-trace\0junk" was read as "vashista-trace".
+  expect_bad("format_with_nul", [](hid_t f) { write_string_attr(f, "format", std::string("vashista-trace\0junk", 19)); },
+             ": /:", "attribute 'format' holds a NUL character");
+  // HDF5 clamps a uint64 beyond INT64_MAX to INT64_MAX when converting.
+  expect_bad("query_length_uint64", [](hid_t f) {
+    replace_dataset(f, "streams/s/query_length", {4}, 2.0, H5T_STD_U64LE);
+    poke(f, "streams/s/query_length", 1, 9223372036854775808.0);
+  }, "/streams/s/query_length", "[1] = 9223372036854775808 is beyond the int64 range");
+}
+
 TEST_CASE("kernel group shape mismatches") {
   expect_bad("kernel_lse", [](hid_t f) { replace_dataset(f, "streams/s/kernel/lse", {1, 3}); }, "/streams/s/kernel/lse",
              "does not match [E, m]");
