@@ -46,10 +46,12 @@ void setup_certify(CLI::App& app, RunFunction& run) {
       CertifyOptions& o = opts->certify;
       o.progress = !opts->quiet;
       const std::string& plot_dir = opts->plot_dir;
-      if (!plot_dir.empty()) prepare_plot_outputs(plot_dir, "--plot", "certify", o.per_query_csv, o.report_json);
+      CreatedDirectories created;  // --plot DIR made by this run: removed again (when empty) if the run fails
+      if (!plot_dir.empty()) prepare_plot_outputs(plot_dir, "--plot", "certify", o.per_query_csv, o.report_json, created);
       const CertifyResult result = certify_trace(opts->trace, o);
       print_certify_summary(result, o, std::cout);
       if (!plot_dir.empty()) draw_figures("plot_certify.py", {"--no-table", plot_dir, o.per_query_csv}, plot_dir);
+      created.keep();
       return result.exit_code();
     };
   });

@@ -1,4 +1,5 @@
 // vashista kernel TRACE.h5 --out OUT.h5: run Vashista Sparse Attention and store its outputs.
+#include "analysis/eps_spec.hpp"
 #include "analysis/kernel_run.hpp"
 #include "commands.hpp"
 #include "core/printable.hpp"
@@ -12,6 +13,7 @@ namespace vashista::cli {
 void setup_kernel(CLI::App& app, RunFunction& run) {
   struct Options {
     std::string trace, out, device = "cpu";
+    std::string eps = "1";
     KernelRunOptions run;
     bool quiet = false;
   };
@@ -23,17 +25,18 @@ void setup_kernel(CLI::App& app, RunFunction& run) {
   sub->add_option("--device", opts->device, "cpu (double-precision reference) or cuda (bf16/fp16 KV cache, fp32)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  sub->add_option("--eps", opts->run.eps, "Softmax temperatures, comma-separated, one kernel entry each (e.g. --eps 0.25,0.5,1)")
-      ->delimiter(',')
-      ->allow_extra_args(false)
+  sub->add_option("--eps", opts->eps,
+                  "Softmax temperatures > 0, comma-separated, one kernel entry each in this order (e.g. --eps 0.25,0.5,1)")
       ->capture_default_str();
   sub->add_option("--page-size", opts->run.params.page_size, "Tokens per KV-cache page B")->capture_default_str();
-  sub->add_option("--pages", opts->run.params.page_budget, "Page budget P per GQA group (forced pages included)")
+  sub->add_option("--pages", opts->run.params.page_budget,
+                  "Page budget P per GQA group, forced pages included: the sink and recent pages are always selected, "
+                  "even beyond P (when P <= their number, only they are)")
       ->capture_default_str();
   sub->add_option("--sink-pages", opts->run.params.sink_pages, "First pages always selected")->capture_default_str();
   sub->add_option("--recent-pages", opts->run.params.recent_pages, "Last pages always selected")->capture_default_str();
   sub->add_option("--delta", opts->run.params.delta,
-                  "Adaptive mode: double P until the certificate tail_bound <= delta (0 = fixed budget)")
+                  "Adaptive mode, in [0, 1): double P until the certificate tail_bound <= delta (0 = fixed budget)")
       ->capture_default_str();
   sub->add_option("--superpage-size", opts->run.params.superpage_size,
                   "Hierarchical routing: pages per super-page (0 = flat routing over every page)")
@@ -50,6 +53,7 @@ void setup_kernel(CLI::App& app, RunFunction& run) {
   sub->add_flag("--quiet", opts->quiet, "No progress lines on stderr");
   sub->callback([&run, opts] {
     run = [opts] {
+      opts->run.eps = parse_eps_list(opts->eps);
       opts->run.device = parse_kernel_device(opts->device);
       opts->run.progress = !opts->quiet;
       const KernelRunSummary s = run_kernel_on_trace(opts->trace, opts->out, opts->run);

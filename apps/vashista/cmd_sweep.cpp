@@ -47,10 +47,12 @@ void setup_sweep(CLI::App& app, RunFunction& run) {
       o.models = parse_model_selection(opts->model);
       o.eps = parse_eps_spec(opts->eps);
       o.progress = !opts->quiet;
-      if (!o.plot_dir.empty()) prepare_plot_outputs(o.plot_dir, "--plot", "sweep", o.per_query_csv, o.report_json);
+      CreatedDirectories created;  // --plot DIR made by this run: removed again (when empty) if the run fails
+      if (!o.plot_dir.empty()) prepare_plot_outputs(o.plot_dir, "--plot", "sweep", o.per_query_csv, o.report_json, created);
       const SweepResult result = sweep_trace(opts->trace, o);
       print_sweep_summary(result, o, std::cout);
       if (!o.plot_dir.empty()) draw_figures("plot_sweep.py", {o.per_query_csv, o.report_json, o.plot_dir}, o.plot_dir);
+      created.keep();
       return result.exit_code();
     };
   });

@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "vashista: usage error: {} (see --help)\n", vashista::printable(message));
     return 2;
   }
-  vashista::install_interrupt_cleanup();  // SIGINT: remove partial outputs, exit 130
+  // SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE: remove partial outputs, exit 128 + signal (130 for SIGINT)
+  vashista::install_interrupt_cleanup();
   vashista::install_hdf5_crash_report();  // a crash inside libhdf5 on a corrupt file: one line, exit 2
   try {
     return with_stdout_flushed(run ? run() : 2);

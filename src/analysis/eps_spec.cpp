@@ -48,6 +48,16 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
 
 }  // namespace
 
+std::vector<double> parse_eps_list(std::string_view list) {
+  VASHISTA_CHECK(!list.empty(), ErrorKind::usage, "--eps: the list of temperatures is empty (e.g. 0.25,0.5,1)");
+  const auto parts = split(list, ',');
+  VASHISTA_CHECK(static_cast<int>(parts.size()) <= kMaxEpsValues, ErrorKind::usage, "--eps: more than {} values",
+                 kMaxEpsValues);
+  std::vector<double> values;
+  for (auto part : parts) values.push_back(parse_positive(part, list, "value"));
+  return values;
+}
+
 EpsSpec parse_eps_spec(std::string_view spec) {
   EpsSpec result;
   VASHISTA_CHECK(!spec.empty(), ErrorKind::usage, "--eps: empty ε-spec (use a list 0.01,0.1,1, a range lo:hi:count or auto)");
@@ -70,10 +80,7 @@ EpsSpec parse_eps_spec(std::string_view spec) {
       result.values.push_back(i == 0 ? lo : i == count - 1 ? hi : std::exp(std::log(lo) + t * (std::log(hi) - std::log(lo))));
     }
   } else {
-    auto parts = split(spec, ',');
-    VASHISTA_CHECK(static_cast<int>(parts.size()) <= kMaxEpsValues, ErrorKind::usage, "--eps: more than {} values",
-                   kMaxEpsValues);
-    for (auto part : parts) result.values.push_back(parse_positive(part, spec, "value"));
+    result.values = parse_eps_list(spec);
   }
   std::sort(result.values.begin(), result.values.end(), std::greater<>());
   result.values.erase(std::unique(result.values.begin(), result.values.end()), result.values.end());

@@ -19,6 +19,11 @@ struct EpsSpec {
 /// Parses SPEC; throws Error(usage) with a one-line message naming the bad part.
 EpsSpec parse_eps_spec(std::string_view spec);
 
+/// Parses a comma-separated list of positive finite temperatures (`vashista kernel --eps`; the list form of
+/// SPEC above), kept in the order given; throws Error(usage) naming --eps for an empty list, an empty item, an
+/// item that is not a number or not > 0, or more than kMaxEpsValues items.
+std::vector<double> parse_eps_list(std::string_view list);
+
 /// Upper limit on the number of temperatures one spec may ask for.
 constexpr int kMaxEpsValues = 10000;
 

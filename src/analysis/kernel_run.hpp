@@ -36,6 +36,11 @@ struct KernelRunSummary {
   std::vector<std::string> rounded_streams;
 };
 
+/// Checks the options, each error (Error(usage)) naming its command-line flag (--pages, --refine, ...).
+void validate_kernel_options(const KernelRunOptions& options);
+
+/// Checks the options and the output (not the input, a file can be created there: report/output_paths.hpp)
+/// before any work, then runs the kernel on every selected stream and writes `output`.
 KernelRunSummary run_kernel_on_trace(const std::string& input, const std::string& output, const KernelRunOptions& options);
 
 /// True when this build has the CUDA kernel library (decided by cmake/Cuda.cmake).

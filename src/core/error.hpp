@@ -12,7 +12,8 @@
 //   exit 3  ErrorKind::io          (a file could not be read or written for system reasons)
 //   exit 4  ErrorKind::device      (CUDA device missing or failed)
 //   exit 5  ErrorKind::internal    (a broken invariant: a bug in vashista)
-//   exit 130 interrupted by SIGINT (no partial output is left behind)
+//   exit 128 + signal: interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT, 141 SIGPIPE;
+//            report/atomic_file.hpp: no partial output is left behind)
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -45,7 +46,6 @@ constexpr int exit_code_for(ErrorKind kind) noexcept {
 
 constexpr int kExitOk = 0;
 constexpr int kExitViolation = 1;
-constexpr int kExitInterrupted = 130;
 
 }  // namespace vashista
 

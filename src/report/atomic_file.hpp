@@ -3,8 +3,9 @@
 // final path and renamed into place only when complete (rename(2) is atomic within a directory).
 // A failed or interrupted run therefore never leaves a partial output file behind.
 //
-// Live temporaries are kept in a fixed-size, lock-free registry so that a SIGINT handler can
-// remove them with unlink(2) only (remove_pending_temporaries(), async-signal-safe enough).
+// Live temporaries are kept in a fixed-size, lock-free registry so that a signal handler (SIGINT, SIGTERM,
+// SIGHUP, SIGQUIT, SIGPIPE: install_interrupt_cleanup()) can remove them with unlink(2) only
+// (remove_pending_temporaries(), async-signal-safe).
 // TemporaryPath and the registry are header-only so that libraries that do not link
 // vashista_report (e.g. the trace writer, which lets HDF5 write the temporary) can use them.
 #include "core/error.hpp"
@@ -22,6 +23,7 @@
 #include <ostream>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace vashista {
 
@@ -61,8 +63,8 @@ inline void unregister_pending(int slot) {
 
 }  // namespace detail
 
-/// Unlinks every registered live temporary. Only unlink(2) and atomics: callable from a SIGINT
-/// handler before _exit(130).
+/// Unlinks every registered live temporary. Only unlink(2) and atomics: callable from a signal
+/// handler before _exit(128 + signal).
 inline void remove_pending_temporaries() noexcept {
   for (auto& slot : detail::pending_slots()) {
     if (slot.state.load() == 2) ::unlink(slot.path);
@@ -143,8 +145,33 @@ class AtomicFile {
   std::ofstream out_;
 };
 
-/// Installs a SIGINT/SIGTERM handler that removes pending temporaries and exits with 130
-/// (core/error.hpp kExitInterrupted). Idempotent.
+/// Directories created for a run's outputs (`--plot DIR` and whichever of its parents did not exist). A
+/// failed or interrupted run removes them again, innermost first, with rmdir(2): only a directory that this
+/// object created and that is empty by then (its temporaries removed) goes, never one that existed before
+/// the run and never a file. keep() once the run has succeeded. The paths are also registered for the
+/// signal handler of install_interrupt_cleanup().
+class CreatedDirectories {
+ public:
+  CreatedDirectories() = default;
+  CreatedDirectories(const CreatedDirectories&) = delete;
+  CreatedDirectories& operator=(const CreatedDirectories&) = delete;
+  ~CreatedDirectories();  // removes the directories (when still empty) unless keep() was called
+
+  /// Creates `dir` and its missing parents, recording each one created here; Error(io) naming `what` (e.g.
+  /// "--plot DIR") when one cannot be created.
+  void create(const std::string& dir, const std::string& what);
+  /// The run succeeded: the directories stay.
+  void keep();
+
+ private:
+  std::vector<std::string> created_;  // outermost first
+  std::vector<int> slots_;            // their signal-handler registry slots (-1: not registered)
+};
+
+/// Installs a handler for SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE that removes pending temporaries
+/// and the directories created for outputs (CreatedDirectories), prints one line on stderr and exits with
+/// 128 + the signal number (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT, 141 SIGPIPE: the reader of
+/// an output pipe went away, e.g. `certify t.h5 --per-query /dev/stdout | head -1`). Idempotent.
 void install_interrupt_cleanup();
 
 }  // namespace vashista

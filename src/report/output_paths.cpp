@@ -2,6 +2,13 @@
 
 #include "core/error.hpp"
 #include "core/file_identity.hpp"
+#include "report/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace vashista {
 
@@ -21,6 +28,21 @@ void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<
                      "{} {}: the same file as {} {} (one output would replace the other)", out.role, out.path,
                      outputs[e].role, outputs[e].path);
   }
+}
+
+void check_output_file(const NamedPath& out, bool replace_existing) {
+  const std::string name = out.role.empty() ? out.path : out.role + " " + out.path;
+  VASHISTA_CHECK(!out.path.empty(), ErrorKind::usage, "{}empty output file name", out.role.empty() ? "" : out.role + ": ");
+  const PathKind kind = path_kind(out.path);
+  VASHISTA_CHECK(kind != PathKind::directory, ErrorKind::usage, "{}: is a directory", name);
+  VASHISTA_CHECK(kind == PathKind::absent || kind == PathKind::regular, ErrorKind::usage,
+                 "{}: is not a regular file (the output is written to a temporary file and renamed onto it)", name);
+  VASHISTA_CHECK(kind == PathKind::absent || replace_existing, ErrorKind::usage,
+                 "{}: output file already exists (give --force to replace it)", name);
+  const TemporaryPath temp(out.path);  // removed again when it goes out of scope
+  const int fd = ::open(temp.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  VASHISTA_CHECK(fd >= 0, ErrorKind::io, "{}: cannot create a file in its directory: {}", name, std::strerror(errno));
+  ::close(fd);
 }
 
 }  // namespace vashista

@@ -19,4 +19,12 @@ struct NamedPath {
 /// place: report/atomic_file.hpp). Outputs with an empty path (not requested) are skipped.
 void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 
+/// Checks, before any work, that `out` can receive a file written atomically (a temporary file in its
+/// directory, renamed onto it: report/atomic_file.hpp), as the trace outputs of `gen` and `kernel --out` are.
+/// Error(usage), one line naming the option and the file: it is a directory, or exists and is not a regular
+/// file (a device, FIFO, socket or loop of symbolic links), or it exists and replace_existing is false (gen
+/// without --force). Error(io): no file can be created in its directory (missing, not a directory or not
+/// writable), found by creating the temporary there and removing it.
+void check_output_file(const NamedPath& out, bool replace_existing);
+
 }  // namespace vashista

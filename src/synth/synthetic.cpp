@@ -5,7 +5,9 @@
 #include <Eigen/QR>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace vashista {
@@ -27,6 +29,16 @@ std::vector<SynthKind> parse_synth_kinds(const std::string& text) {
   VASHISTA_FAIL(ErrorKind::usage, "unknown stream kind '{}' (expected hull, softmax, random or all)", text);
 }
 
+uint64_t parse_seed(const std::string& text) {
+  uint64_t seed = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, seed);
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+  VASHISTA_CHECK(digits && ec == std::errc() && ptr == end, ErrorKind::usage,
+                 "--seed {}: must be a whole number in [0, {}]", text, std::numeric_limits<uint64_t>::max());
+  return seed;
+}
+
 void validate(const SynthOptions& o) {
   VASHISTA_CHECK(o.n >= 2 && o.n <= (Index{1} << 26), ErrorKind::usage, "--n {} must be in [2, 2^26]", o.n);
   VASHISTA_CHECK(o.d >= 2 && o.d <= 65536, ErrorKind::usage, "--d {} must be in [2, 65536]", o.d);
@@ -42,14 +54,14 @@ void validate(const SynthOptions& o) {
   VASHISTA_CHECK(o.streams_per_kind >= 1 && o.streams_per_kind <= 1000, ErrorKind::usage,
                  "--streams-per-model {} must be in [1, 1000]", o.streams_per_kind);
   VASHISTA_CHECK(!o.kinds.empty(), ErrorKind::usage, "no stream kind selected");
-  VASHISTA_CHECK(std::isnan(o.scale) || (std::isfinite(o.scale) && o.scale > 0), ErrorKind::usage,
-                 "--scale {} must be finite and > 0", o.scale);
+  VASHISTA_CHECK(!o.scale || (std::isfinite(*o.scale) && *o.scale > 0), ErrorKind::usage,
+                 "--scale {} must be finite and > 0", o.scale.value_or(0.0));
 }
 
 namespace {
 
 double resolved_scale(const SynthOptions& o) {
-  return std::isnan(o.scale) ? 1.0 / std::sqrt(static_cast<double>(o.d)) : o.scale;
+  return o.scale ? *o.scale : 1.0 / std::sqrt(static_cast<double>(o.d));
 }
 
 void quantize_in_place(Matrix& m, StorageDtype dtype) {
@@ -89,10 +101,33 @@ std::vector<double> planted_gaps(SynthRandom& rng, Index count, double gap) {
 /// rounding; realized: the exact one of the stored values (planted_delta). Called once s.planted is set.
 void check_realized_gap(const Stream& s, const SynthOptions& o, const std::string& which, double nominal,
                         double realized) {
+  VASHISTA_CHECK(std::isfinite(nominal) && std::isfinite(realized), ErrorKind::usage,
+                 "synthetic {} stream {}: gap {} is too large (its {} {:.6g} overflows, planted {:.6g})",
+                 s.planted->model, s.name, o.gap, which, realized, nominal);
   VASHISTA_CHECK(realized >= 0.5 * nominal && realized <= 2.0 * nominal, ErrorKind::usage,
                  "synthetic {} stream {}: gap {} is too small for storage dtype {} (its rounding makes {} {:.6g}, "
                  "planted {:.6g})",
                  s.planted->model, s.name, o.gap, to_string(o.dtype), which, realized, nominal);
+}
+
+/// A --gap so large that a planted key coordinate overflows the storage dtype (its largest finite value) cannot
+/// be stored either: refused (exit code 2) as too large. Called on the rounded keys.
+void check_keys_finite(const Matrix& keys, const SynthOptions& o, const char* model, const std::string& name) {
+  VASHISTA_CHECK(keys.allFinite(), ErrorKind::usage,
+                 "synthetic {} stream {}: gap {} is too large for storage dtype {} (a planted key overflows it)", model,
+                 name, o.gap, to_string(o.dtype));
+}
+
+/// lambda: a non-face key's planted multiplier (hull) or score gap (softmax) of the stored data. Not finite: the
+/// gap overflowed the arithmetic (too large); not > 0: the rounding moved the key onto the face (too small).
+void check_key_below_face(const SynthOptions& o, const char* model, const std::string& name, Index key,
+                          double lambda) {
+  VASHISTA_CHECK(std::isfinite(lambda), ErrorKind::usage,
+                 "synthetic {} stream {}: gap {} is too large (key {}'s planted gap overflows to {})", model, name, o.gap,
+                 key, lambda);
+  VASHISTA_CHECK(lambda > 0, ErrorKind::usage,
+                 "synthetic {} stream {}: gap {} is too small for storage dtype {} (key {} reaches the face)", model,
+                 name, o.gap, to_string(o.dtype), key);
 }
 
 Stream base_stream(SynthKind kind, int index, const SynthOptions& o) {
@@ -122,6 +157,7 @@ Stream hull_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     s.keys(i, axis) = in_face[static_cast<size_t>(i)] ? 0.0 : -sigma * g[next_gap++];
   }
   quantize_in_place(s.keys, o.dtype);
+  check_keys_finite(s.keys, o, "hull", s.name);
 
   // Queries: q_j = sum_f p_jf k_f + t_j u with p_j in the open simplex (p_f in [1/(3K), 3/K]).
   s.queries.resize(m, d);
@@ -154,7 +190,9 @@ Stream hull_stream(SynthRandom& rng, int index, const SynthOptions& o) {
   const Vector k0 = s.keys.row(face[0]).transpose();
   Matrix Dt(d, K - 1);
   for (Index f = 1; f < K; ++f) Dt.col(f - 1) = s.keys.row(face[static_cast<size_t>(f)]).transpose() - k0;
-  const Eigen::ColPivHouseholderQR<Matrix> qr(Dt);
+  // A face of one key has no differences: Eigen's QR of a d x 0 matrix crashed (gen --face-size 1).
+  Eigen::ColPivHouseholderQR<Matrix> qr;
+  if (K > 1) qr.compute(Dt);
   for (Index j = 0; j < m; ++j) {
     const Vector q = s.queries.row(j).transpose();
     Vector beta = K > 1 ? Vector(qr.solve(q - k0)) : Vector(0);
@@ -168,9 +206,7 @@ Stream hull_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     for (Index i = 0; i < n; ++i) {
       if (in_face[static_cast<size_t>(i)]) continue;
       const double lambda = (x - s.keys.row(i).transpose()).dot(r);
-      VASHISTA_CHECK(lambda > 0, ErrorKind::usage,
-                     "synthetic hull stream {}: gap {} is too small for storage dtype {} (key {} reaches the face)",
-                     s.name, o.gap, to_string(o.dtype), i);
+      check_key_below_face(o, "hull", s.name, i, lambda);
       delta = std::min(delta, lambda);
     }
     truth.t.push_back(sigma * r(axis));
@@ -244,6 +280,7 @@ Stream softmax_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     s.keys.row(i) = k.transpose();
   }
   quantize_in_place(s.keys, o.dtype);
+  check_keys_finite(s.keys, o, "softmax", s.name);
   quantize_in_place(s.queries, o.dtype);
   if (o.d_v > 0) {
     s.values = gaussian(rng, n, o.d_v);
@@ -267,9 +304,7 @@ Stream softmax_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     for (Index i = 0; i < n; ++i) {
       if (in_face[static_cast<size_t>(i)]) continue;
       const double lambda = top - score(i);
-      VASHISTA_CHECK(lambda > 0, ErrorKind::usage,
-                     "synthetic softmax stream {}: gap {} is too small for storage dtype {} (key {} reaches the face)",
-                     s.name, o.gap, to_string(o.dtype), i);
+      check_key_below_face(o, "softmax", s.name, i, lambda);
       delta = std::min(delta, lambda);
     }
     truth.delta.push_back(delta);

@@ -21,6 +21,8 @@
 #include "trace/trace.hpp"
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace vashista {
@@ -42,8 +44,12 @@ struct SynthOptions {
   std::vector<SynthKind> kinds = {SynthKind::hull, SynthKind::softmax, SynthKind::random};
   uint64_t seed = 1;
   StorageDtype dtype = StorageDtype::float32;  // values are rounded to this (what the file will hold)
-  double scale = kNaN;    // attention scale; NaN = 1/sqrt(d)
+  std::optional<double> scale;  // attention scale; none given = 1/sqrt(d)
 };
+
+/// Parses `gen --seed`: a whole number in [0, 2^64 - 1] written in decimal digits only; Error(usage) naming
+/// --seed otherwise (a sign, a fraction or a value out of range is refused, never wrapped or clamped).
+uint64_t parse_seed(const std::string& text);
 
 /// Checks the options (Error(usage) naming the bad one).
 void validate(const SynthOptions& options);

@@ -45,3 +45,24 @@ TEST_CASE("eps-spec: bad specs give a usage error that names the problem") {
     }
   }
 }
+
+TEST_CASE("eps list (kernel --eps): order kept, the same item rules as a sweep list") {
+  CHECK(parse_eps_list("1,0.25,0.5") == std::vector<double>{1.0, 0.25, 0.5});
+  CHECK(parse_eps_list("2") == std::vector<double>{2.0});
+  for (const char* bad : {"", "1,,2", ",1", "1,", "abc", "0", "-1", "inf", "nan", "0.1:1:3", "auto"}) {
+    CAPTURE(bad);
+    try {
+      parse_eps_list(bad);
+      FAIL("accepted a bad list");
+    } catch (const Error& e) {
+      CHECK(e.kind() == ErrorKind::usage);
+      CHECK(std::string(e.what()).find("--eps") != std::string::npos);
+    }
+  }
+  try {
+    parse_eps_list("");
+    FAIL("accepted an empty list");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("empty") != std::string::npos);
+  }
+}

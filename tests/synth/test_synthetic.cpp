@@ -189,6 +189,22 @@ TEST_CASE("hull planted truth stays exact KKT data after rounding (float32, bflo
   }
 }
 
+TEST_CASE("a planted face of one key (gen --face-size 1 crashed in Eigen's QR of a d x 0 matrix)") {
+  for (StorageDtype dtype : {StorageDtype::float64, StorageDtype::bfloat16}) {
+    SynthOptions o = small_options(dtype);
+    o.face_size = 1;
+    const Trace t = generate_synthetic(o);
+    for (const Stream& s : t.streams) {
+      if (!s.planted) continue;
+      CHECK(s.planted->face.size() == 1);
+      if (s.planted->model != "hull") continue;
+      CHECK(s.planted->weights.cols() == 1);
+      CHECK(s.planted->weights.minCoeff() == 1.0);  // x* is the face's key
+      for (double delta : s.planted->delta) CHECK(delta >= 0.9 * o.gap);
+    }
+  }
+}
+
 TEST_CASE("random stream: causal query_length, sinks, values") {
   SynthOptions o = small_options(StorageDtype::float32);
   o.kinds = {SynthKind::random};
