@@ -86,12 +86,16 @@ void print_totals_and_violations(const std::vector<Violation>& violations, Index
                        printable(v.stream), v.query, to_string(v.model), v.eps, v.bound, v.log10_measured, v.log10_bound,
                        printable(v.note));
   }
-  if (violations.size() > kViolationsShown) {
-    out << fmt::format("  ... {} more in the per-query CSV / JSON report\n", violations.size() - kViolationsShown);
-  }
-  std::string written;
+  std::string written, listing;  // listing: the outputs that list every violation
   for (const auto& [what, path] : outputs) {
-    if (!path.empty()) written += fmt::format("{}{} {}", written.empty() ? "written: " : ", ", what, path);
+    if (path.empty()) continue;
+    written += fmt::format("{}{} {}", written.empty() ? "written: " : ", ", what, path);
+    if (what != "certificates") listing += fmt::format("{}{}", listing.empty() ? "" : " and the ", what);
+  }
+  if (violations.size() > kViolationsShown) {
+    out << fmt::format("  ... {} more {}\n", violations.size() - kViolationsShown,
+                       listing.empty() ? "(--per-query FILE.csv or --report FILE.json lists them all)"
+                                       : "in the " + listing);
   }
   if (!written.empty()) out << written << "\n";
   out << (violations.empty() && output_violations == 0 ? "verdict: all bounds and certificates hold\n"

@@ -31,7 +31,6 @@ TraceRunTotals run_over_streams(const TraceRunSettings& settings, const StreamRo
   const auto start = std::chrono::steady_clock::now();
   TraceFile file = open_trace(settings.path);
   const std::vector<std::string> names = list_streams(file, settings.stream_patterns);
-  VASHISTA_CHECK(!names.empty(), ErrorKind::usage, "{}: no stream matches --streams", settings.path);
 
   // Opened before the work so that an unwritable path fails fast; committed only on success.
   std::optional<AtomicFile> csv_file;

@@ -87,7 +87,8 @@ double base_timeout_seconds() {
   if (text == nullptr || *text == '\0') return kDefaultTimeoutSeconds;
   char* end = nullptr;
   const double value = std::strtod(text, &end);
-  if (end == text || !(value > 0) || value > 1e7) return kDefaultTimeoutSeconds;
+  VASHISTA_CHECK(end != text && *end == '\0' && value > 0 && value <= 1e7, ErrorKind::usage,
+                 "VASHISTA_HDF5_TIMEOUT = '{}' must be a number of seconds in (0, 1e7]", text);
   return value;
 }
 
@@ -118,12 +119,13 @@ void crash_handler(int signal_number, siginfo_t* info, void* context) {
 
 Hdf5Guard::Hdf5Guard(const std::string& file, const std::string& object) {
   if (guard_depth.load() == 0) {
+    const double base_seconds = base_timeout_seconds();  // may throw: before any state is set
     std::string text = printable(file + ": " + object);  // one line, whatever the names hold
     if (text.size() >= sizeof(where_text)) text.resize(sizeof(where_text) - 1);
     std::memcpy(where_text, text.c_str(), text.size() + 1);
     struct stat st {};
     const double gib = ::stat(file.c_str(), &st) == 0 ? static_cast<double>(st.st_size) / (1024.0 * 1024.0 * 1024.0) : 0.0;
-    const double limit = base_timeout_seconds() + kSecondsPerGiB * gib;
+    const double limit = base_seconds + kSecondsPerGiB * gib;
     limit_seconds.store(static_cast<int>(limit + 0.5));
     deadline_ns.store(now_ns() + static_cast<std::int64_t>(limit * 1e9));
     start_watchdog();

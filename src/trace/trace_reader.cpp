@@ -4,7 +4,9 @@
 #include "trace/hdf5_util.hpp"
 #include "trace/trace_impl.hpp"
 
+#include <fcntl.h>
 #include <fnmatch.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -250,6 +252,10 @@ TraceFile open_trace(const std::string& path) {
     VASHISTA_FAIL(ErrorKind::bad_input, "{}: cannot open trace: {}", path, std::strerror(errno));
   }
   VASHISTA_CHECK(S_ISREG(st.st_mode), ErrorKind::bad_input, "{}: not a regular file", path);
+  // An unreadable file would read as "not an HDF5 file" below: its own reason first (e.g. permission denied).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  VASHISTA_CHECK(fd >= 0, ErrorKind::bad_input, "{}: cannot open trace: {}", path, std::strerror(errno));
+  ::close(fd);
   const Hdf5Guard guard(path, "/ (opening the file and reading its root attributes and stream list)");
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   VASHISTA_CHECK(is_hdf5 > 0, ErrorKind::bad_input, "{}: not an HDF5 file", path);
@@ -295,6 +301,13 @@ std::vector<std::string> list_streams(const TraceFile& file, const std::vector<s
         break;
       }
     }
+  }
+  if (out.empty()) {
+    const std::vector<std::string>& all = file.stream_names();
+    constexpr size_t kNamesShown = 8;
+    const std::vector<std::string> shown(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), kNamesShown)));
+    VASHISTA_FAIL(ErrorKind::usage, "{}: no stream matches --streams {} (streams: {}{})", file.path(), fmt::join(patterns, " "),
+                  fmt::join(shown, ", "), all.size() > kNamesShown ? fmt::format(", ... {} in all", all.size()) : "");
   }
   return out;
 }
@@ -389,8 +402,6 @@ Trace read_trace(const std::string& path, const TraceReadOptions& options) {
   trace.source = file.source();
   trace.created_by = file.created_by();
   const std::vector<std::string> names = list_streams(file, options.stream_patterns);
-  VASHISTA_CHECK(!names.empty(), ErrorKind::bad_input, "{}: /streams: no stream matches {}", path,
-                 fmt::join(options.stream_patterns, " "));
   for (const std::string& name : names) trace.streams.push_back(read_stream(file, name));
   return trace;
 }

@@ -56,7 +56,7 @@ class TraceFile {
 TraceFile open_trace(const std::string& path);
 
 /// Stream names matching any of the glob patterns (all when `patterns` is empty), in file order.
-/// May be empty when nothing matches (the caller decides whether that is an error).
+/// Error(usage) naming the patterns when nothing matches.
 std::vector<std::string> list_streams(const TraceFile& file, const std::vector<std::string>& patterns = {});
 
 /// Reads and validates one stream (keys, queries, optional values / query_length / query_head /

@@ -238,7 +238,8 @@ TEST_CASE("stream filters and the per-stream interface") {
   CHECK(file.stream_names().size() == 3);
   CHECK(list_streams(file, {"L00_*"}) == std::vector<std::string>{"L00_H0", "L00_H1"});
   CHECK(list_streams(file, {"*_H0", "L00_H1"}).size() == 3);
-  CHECK(list_streams(file, {"nothing*"}).empty());
+  CHECK_THROWS_WITH_AS(list_streams(file, {"nothing*"}),
+                       doctest::Contains("no stream matches --streams nothing* (streams: L00_H0, L00_H1, L01_H0)"), Error);
   CHECK(stream_query_count(file, "L01_H0") == 3);
   CHECK(read_stream(file, "L01_H0").num_keys() == 5);
   CHECK_THROWS_AS(read_stream(file, "L02_H0"), Error);
