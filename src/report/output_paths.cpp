@@ -16,6 +16,10 @@ void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<
   for (std::size_t o = 0; o < outputs.size(); ++o) {
     const NamedPath& out = outputs[o];
     if (out.path.empty()) continue;
+    const PathKind kind = path_kind(out.path);
+    VASHISTA_CHECK(kind != PathKind::directory, ErrorKind::usage, "{} {}: is a directory", out.role, out.path);
+    VASHISTA_CHECK(kind != PathKind::other, ErrorKind::usage,
+                   "{} {}: not a regular file (a block device or a loop of symbolic links?)", out.role, out.path);
     for (const NamedPath& in : inputs)
       VASHISTA_CHECK(!same_file(out.path, in.path), ErrorKind::usage,
                      "{} {}: the same file as {} {} (inputs are never modified)", out.role, out.path, in.role,

@@ -16,7 +16,8 @@ struct NamedPath {
 
 /// Error(usage), one line naming both files and their roles, when some output is the same file as an
 /// input or as an earlier output (two outputs may share a stream such as /dev/stdout, which is written in
-/// place: report/atomic_file.hpp). Outputs with an empty path (not requested) are skipped.
+/// place: report/atomic_file.hpp), or is a directory or a non-regular file that is not a stream (a block
+/// device, a loop of symbolic links). Outputs with an empty path (not requested) are skipped.
 void check_output_paths(const std::vector<NamedPath>& inputs, const std::vector<NamedPath>& outputs);
 
 /// Checks, before any work, that `out` can receive a file written atomically (a temporary file in its
