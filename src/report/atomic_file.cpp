@@ -41,37 +41,16 @@ void AtomicFile::commit() {
 namespace {
 
 // Directories created for outputs (CreatedDirectories), registered for the signal handler like the
-// temporaries of atomic_file.hpp: state 0 = free, 1 = being written, 2 = holds a path.
-struct DirectorySlot {
-  std::atomic<int> state{0};
-  char path[4096] = {};
-};
-constexpr std::size_t kMaxCreatedDirectories = 32;
-std::array<DirectorySlot, kMaxCreatedDirectories> directory_slots;
-
-int register_directory(const std::string& path) {
-  if (path.size() + 1 > sizeof(DirectorySlot::path)) return -1;
-  for (std::size_t i = 0; i < directory_slots.size(); ++i) {
-    int expected = 0;
-    if (directory_slots[i].state.compare_exchange_strong(expected, 1)) {
-      std::memcpy(directory_slots[i].path, path.c_str(), path.size() + 1);
-      directory_slots[i].state.store(2);
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
-void unregister_directory(int slot) {
-  if (slot >= 0) directory_slots[static_cast<std::size_t>(slot)].state.store(0);
-}
+// temporaries of atomic_file.hpp.
+detail::PathRegistry<32> created_directories;
 
 // rmdir(2) on every registered directory, last slot first: one CreatedDirectories takes increasing slots
 // from the outermost directory inwards, so children go before their parents. rmdir removes only an empty
 // directory. Only rmdir(2) and atomics: async-signal-safe.
 void remove_registered_directories() noexcept {
-  for (std::size_t i = directory_slots.size(); i-- > 0;) {
-    if (directory_slots[i].state.load() == 2) ::rmdir(directory_slots[i].path);
+  auto& slots = created_directories.slots;
+  for (std::size_t i = slots.size(); i-- > 0;) {
+    if (slots[i].state.load() == 2) ::rmdir(slots[i].path);
   }
 }
 
@@ -107,7 +86,7 @@ void interrupt_handler(int signal_number) {
 CreatedDirectories::~CreatedDirectories() {
   for (std::size_t i = created_.size(); i-- > 0;) {
     ::rmdir(created_[i].c_str());  // only while empty: files the run committed there stay
-    unregister_directory(slots_[i]);
+    created_directories.remove(slots_[i]);
   }
 }
 
@@ -130,12 +109,12 @@ void CreatedDirectories::create(const std::string& dir, const std::string& what)
       continue;  // made by someone else meanwhile: not ours to remove
     }
     created_.push_back(path);
-    slots_.push_back(register_directory(path));
+    slots_.push_back(created_directories.add(path));
   }
 }
 
 void CreatedDirectories::keep() {
-  for (const int slot : slots_) unregister_directory(slot);
+  for (const int slot : slots_) created_directories.remove(slot);
   created_.clear();
   slots_.clear();
 }

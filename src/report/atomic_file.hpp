@@ -29,44 +29,52 @@ namespace vashista {
 
 namespace detail {
 
-/// One registry slot: state 0 = free, 1 = being written, 2 = holds a live temporary path.
+/// One registry slot: state 0 = free, 1 = being written, 2 = holds a live path.
 struct PendingSlot {
   std::atomic<int> state{0};
   char path[4096] = {};
 };
+
+/// A fixed-size, lock-free set of paths that a signal handler may read (only atomics and the slots' bytes).
+template <std::size_t N>
+struct PathRegistry {
+  std::array<PendingSlot, N> slots;
+
+  /// Registers `path`; returns the slot index, or -1 when the registry is full or the path too long
+  /// (the path is then still cleaned up by its owner, just not by a signal handler).
+  int add(const std::string& path) {
+    if (path.size() + 1 > sizeof(PendingSlot::path)) return -1;
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      int expected = 0;
+      if (slots[i].state.compare_exchange_strong(expected, 1)) {
+        std::memcpy(slots[i].path, path.c_str(), path.size() + 1);
+        slots[i].state.store(2);
+        return static_cast<int>(i);
+      }
+    }
+    return -1;
+  }
+  void remove(int slot) {
+    if (slot >= 0) slots[static_cast<std::size_t>(slot)].state.store(0);
+  }
+};
+
 constexpr std::size_t kMaxPendingTemporaries = 64;
 
-inline std::array<PendingSlot, kMaxPendingTemporaries>& pending_slots() {
-  static std::array<PendingSlot, kMaxPendingTemporaries> slots;
-  return slots;
+inline PathRegistry<kMaxPendingTemporaries>& pending_registry() {
+  static PathRegistry<kMaxPendingTemporaries> registry;
+  return registry;
 }
 
-/// Registers `path`; returns the slot index, or -1 when the registry is full or the path too long
-/// (the file is then still removed by its owner, just not by a signal handler).
-inline int register_pending(const std::string& path) {
-  if (path.size() + 1 > sizeof(PendingSlot::path)) return -1;
-  auto& slots = pending_slots();
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    int expected = 0;
-    if (slots[i].state.compare_exchange_strong(expected, 1)) {
-      std::memcpy(slots[i].path, path.c_str(), path.size() + 1);
-      slots[i].state.store(2);
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
-}
-
-inline void unregister_pending(int slot) {
-  if (slot >= 0) pending_slots()[static_cast<std::size_t>(slot)].state.store(0);
-}
+inline int register_pending(const std::string& path) { return pending_registry().add(path); }
+inline void unregister_pending(int slot) { pending_registry().remove(slot); }
 
 }  // namespace detail
 
 /// Unlinks every registered live temporary. Only unlink(2) and atomics: callable from a signal
 /// handler before _exit(128 + signal).
 inline void remove_pending_temporaries() noexcept {
-  for (auto& slot : detail::pending_slots()) {
+  for (auto& slot : detail::pending_registry().slots) {
     if (slot.state.load() == 2) ::unlink(slot.path);
   }
 }
