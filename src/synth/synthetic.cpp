@@ -110,18 +110,30 @@ void check_realized_gap(const Stream& s, const SynthOptions& o, const std::strin
                  s.planted->model, s.name, o.gap, to_string(o.dtype), which, realized, nominal);
 }
 
-/// A --gap so large that a planted key coordinate overflows the storage dtype (its largest finite value) cannot
-/// be stored either: refused (exit code 2) as too large. Called on the rounded keys.
-void check_keys_finite(const Matrix& keys, const SynthOptions& o, const char* model, const std::string& name) {
-  VASHISTA_CHECK(keys.allFinite(), ErrorKind::usage,
-                 "synthetic {} stream {}: gap {} is too large for storage dtype {} (a planted key overflows it)", model,
-                 name, o.gap, to_string(o.dtype));
+/// A --gap so large that a planted key or query cannot be stored or certified is refused (exit code 2) as too
+/// large: a coordinate that overflows the storage dtype, or a norm beyond ~1e154, whose square overflows
+/// double (the hull certificate's limit: solvers/hull_projection.cpp). Called on the rounded keys and queries.
+void check_magnitudes(const Stream& s, const SynthOptions& o, const char* model) {
+  for (const Matrix* m : {&s.keys, &s.queries}) {
+    const char* what = m == &s.keys ? "key" : "query";
+    VASHISTA_CHECK(m->allFinite(), ErrorKind::usage,
+                   "synthetic {} stream {}: gap {} (scale {:.3g}) is too large for storage dtype {} (a planted {} "
+                   "overflows it)",
+                   model, s.name, o.gap, resolved_scale(o), to_string(o.dtype), what);
+    VASHISTA_CHECK(m->rowwise().squaredNorm().allFinite(), ErrorKind::usage,
+                   "synthetic {} stream {}: gap {} (scale {:.3g}) is too large (a planted {}'s norm is beyond ~1e154, "
+                   "the limit of the hull certificate)",
+                   model, s.name, o.gap, resolved_scale(o), what);
+  }
 }
 
 /// lambda: a non-face key's planted multiplier (hull) or score gap (softmax) of the stored data. Not finite: the
 /// gap overflowed the arithmetic (too large); not > 0: the rounding moved the key onto the face (too small).
 void check_key_below_face(const SynthOptions& o, const char* model, const std::string& name, Index key,
                           double lambda) {
+  VASHISTA_CHECK(!std::isnan(lambda), ErrorKind::usage,
+                 "synthetic {} stream {}: key {}'s planted gap is NaN (gap {}, scale {:.3g}: beyond double's range)",
+                 model, name, key, o.gap, resolved_scale(o));
   VASHISTA_CHECK(std::isfinite(lambda), ErrorKind::usage,
                  "synthetic {} stream {}: gap {} is too large (key {}'s planted gap overflows to {})", model, name, o.gap,
                  key, lambda);
@@ -157,7 +169,6 @@ Stream hull_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     s.keys(i, axis) = in_face[static_cast<size_t>(i)] ? 0.0 : -sigma * g[next_gap++];
   }
   quantize_in_place(s.keys, o.dtype);
-  check_keys_finite(s.keys, o, "hull", s.name);
 
   // Queries: q_j = sum_f p_jf k_f + t_j u with p_j in the open simplex (p_f in [1/(3K), 3/K]).
   s.queries.resize(m, d);
@@ -171,6 +182,7 @@ Stream hull_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     s.queries.row(j) = q.transpose();
   }
   quantize_in_place(s.queries, o.dtype);
+  check_magnitudes(s, o, "hull");
   if (o.d_v > 0) {
     s.values = gaussian(rng, n, o.d_v);
     quantize_in_place(s.values, o.dtype);
@@ -280,8 +292,8 @@ Stream softmax_stream(SynthRandom& rng, int index, const SynthOptions& o) {
     s.keys.row(i) = k.transpose();
   }
   quantize_in_place(s.keys, o.dtype);
-  check_keys_finite(s.keys, o, "softmax", s.name);
   quantize_in_place(s.queries, o.dtype);
+  check_magnitudes(s, o, "softmax");
   if (o.d_v > 0) {
     s.values = gaussian(rng, n, o.d_v);
     quantize_in_place(s.values, o.dtype);
