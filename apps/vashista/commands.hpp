@@ -35,7 +35,7 @@ inline CLI::Option* add_threads_option(CLI::App* sub, int& threads) {
 /// The exit codes every command may return (docs/cli.md); `specific` says what 0 and 1 mean for the command.
 inline std::string exit_codes_footer(const std::string& specific) {
   return "Exit codes: " + specific +
-         ", 2 bad input or usage, 3 I/O error, 4 device error, 5 internal error, 128 + signal interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 141 SIGPIPE; docs/cli.md).";
+         ", 2 bad input or usage, 3 I/O error, 4 device error, 5 internal error, 128 + signal interrupted (130 SIGINT, 143 SIGTERM, 129 SIGHUP, 131 SIGQUIT, 141 SIGPIPE; docs/cli.md).";
 }
 
 }  // namespace vashista::cli
