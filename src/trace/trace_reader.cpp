@@ -332,6 +332,11 @@ Stream read_stream(const TraceFile& file, const std::string& name) {
   s.name = name;
   s.layer = optional_int(g, "layer", -1, where);
   s.kv_head = optional_int(g, "kv_head", -1, where);
+  // Indices, >= 0 (-1 stands for "absent" in memory: a stored -1 would read as no attribute).
+  for (const auto& [attribute, value] : {std::pair{"layer", s.layer}, std::pair{"kv_head", s.kv_head}}) {
+    VASHISTA_CHECK(value >= 0 || !h5::has_attribute(g, attribute), ErrorKind::bad_input,
+                   "{}: {}: attribute '{}' = {} must be >= 0", path, spath, attribute, value);
+  }
 
   const Dataset keys = open_required(g, spath, "keys", path, 2);
   const hsize_t n = keys.dims[0], d = keys.dims[1];

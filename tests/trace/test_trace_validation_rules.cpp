@@ -144,6 +144,11 @@ TEST_CASE("integer ranges: query_head, layer, kv_head") {
              "/streams/s", "attribute 'kv_head' = -2147483649 out of range");
   expect_bad("layer_float", in_group("streams/s", [](hid_t g) { write_double_attr(g, "layer", 3.0); }), "/streams/s",
              "attribute 'layer' is not an integer");
+  // indices >= 0 (a stored -1 read as "absent" before)
+  expect_bad("layer_negative", in_group("streams/s", [](hid_t g) { write_int_attr(g, "layer", -1); }), "/streams/s",
+             "attribute 'layer' = -1 must be >= 0");
+  expect_bad("kv_head_negative", in_group("streams/s", [](hid_t g) { write_int_attr(g, "kv_head", -7); }),
+             "/streams/s", "attribute 'kv_head' = -7 must be >= 0");
 }
 
 TEST_CASE("scale and version attributes: type, count, value") {
