@@ -23,21 +23,11 @@ KernelDevice parse_kernel_device(const std::string& text) {
 }
 
 void validate_kernel_options(const KernelRunOptions& options) {
-  const SparseAttentionParams& p = options.params;
-  VASHISTA_CHECK(p.page_size >= 1, ErrorKind::usage, "--page-size {} must be >= 1", p.page_size);
-  VASHISTA_CHECK(p.page_budget >= 1, ErrorKind::usage, "--pages {} must be >= 1", p.page_budget);
-  VASHISTA_CHECK(p.sink_pages >= 0, ErrorKind::usage, "--sink-pages {} must be >= 0", p.sink_pages);
-  VASHISTA_CHECK(p.recent_pages >= 0, ErrorKind::usage, "--recent-pages {} must be >= 0", p.recent_pages);
-  VASHISTA_CHECK(p.delta >= 0.0 && p.delta < 1.0, ErrorKind::usage,
-                 "--delta {} must be in [0, 1) (0 = fixed budget, else the adaptive target)", p.delta);
-  VASHISTA_CHECK(p.superpage_size == 0 || p.superpage_size >= 2, ErrorKind::usage,
-                 "--superpage-size {} must be 0 (flat routing) or >= 2", p.superpage_size);
-  VASHISTA_CHECK(p.superpage_refine >= 1, ErrorKind::usage, "--refine {} must be >= 1", p.superpage_refine);
   VASHISTA_CHECK(!options.eps.empty(), ErrorKind::usage, "--eps: no temperatures");
   for (double e : options.eps) {
     VASHISTA_CHECK(std::isfinite(e) && e > 0, ErrorKind::usage, "--eps: {} is not a positive temperature", e);
   }
-  validate(p);  // the kernel's own checks, of the fields this command does not set too
+  validate(options.params);  // its messages name the kernel command's options
 }
 
 KernelRunSummary run_kernel_on_trace(const std::string& input, const std::string& output,

@@ -28,7 +28,8 @@ struct SparseAttentionParams {
   int superpage_refine = kDefaultSuperpageRefine;  // R, super-pages refined per group (forced included; >= 1)
 };
 
-/// Throws ErrorKind::usage naming the bad field when `params` is out of range.
+/// Throws ErrorKind::usage naming the bad field, as the `vashista kernel` option that sets it (--pages, ...),
+/// when `params` is out of range.
 void validate(const SparseAttentionParams& params);
 
 /// tau actually used: params.scale if finite, else stream_scale if finite, else 1/sqrt(dim).

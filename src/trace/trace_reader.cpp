@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <string_view>
 
 namespace vashista {
 
@@ -189,7 +190,7 @@ KernelOutputs read_kernel(hid_t stream_group, const std::string& spath, const st
 std::optional<PlantedTruth> read_planted(hid_t group, const Where& where, Index n, Index d, Index m) {
   const auto model = h5::read_string_attribute(group, "planted_model", where);
   if (!model) return std::nullopt;
-  const auto fail_unless = [&](bool ok, const char* name, const std::string& problem) {
+  const auto fail_unless = [&](bool ok, const char* name, std::string_view problem) {
     VASHISTA_CHECK(ok, ErrorKind::bad_input, "{}: {}: attribute '{}' {}", where.file, where.object, name, problem);
   };
   PlantedTruth p;

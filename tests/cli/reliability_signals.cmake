@@ -1,5 +1,5 @@
-# SIGHUP and SIGTERM during a run, and SIGPIPE when the reader of standard output goes away
-# (`certify --per-query /dev/stdout | head -1`): exit 128 + the signal number (129, 143, 141), one line on
+# SIGINT, SIGHUP and SIGTERM during a run, and SIGPIPE when the reader of standard output goes away
+# (`certify --per-query /dev/stdout | head -1`): exit 128 + the signal number (130, 129, 143, 141), one line on
 # stderr saying that no partial output was left, and no report, CSV, certificates file, temporary or
 # `--plot` directory created by the run left behind (docs/reliability.md "No data lost", docs/cli.md).
 file(REMOVE_RECURSE ${WORK_DIR})
@@ -28,11 +28,25 @@ function(expect_clean_exit what out expected_rc signal_text)
   endif()
 endfunction()
 
-# SIGHUP / SIGTERM while certify writes its CSV and JSON into a new --plot directory and its certificates
-# next to it: wait until the temporaries exist, then signal. The --plot directory goes too.
-foreach(signal HUP TERM)
+# SIGINT, SIGHUP, SIGTERM while certify (and, for SIGINT, a long sweep) writes its CSV and JSON into a new
+# --plot directory and its certificates next to it: wait until the temporaries exist, then signal. The --plot
+# directory goes too.
+# Each run: command, signal, exit code, the start of the message's parenthesis ("-": none, SIGINT's own line).
+foreach(run "certify INT 130 -" "sweep INT 130 -" "certify HUP 129 SIGHUP" "certify TERM 143 SIGTERM")
+  separate_arguments(run)
+  list(GET run 0 command)
+  list(GET run 1 signal)
+  list(GET run 2 expected_rc)
+  list(GET run 3 signal_text)
+  if(signal_text STREQUAL "-")
+    set(signal_text "")
+  endif()
+  set(extra "")
+  if(command STREQUAL "sweep")
+    set(extra "--eps 1e-4:1:200")
+  endif()
   set(script "
-    ${VASHISTA} certify ${trace} --threads 1 --quiet --plot ${WORK_DIR}/out/figures \
+    ${VASHISTA} ${command} ${trace} ${extra} --threads 1 --quiet --plot ${WORK_DIR}/out/figures \
       --certificates ${WORK_DIR}/out/certificates.h5 >/dev/null 2>${WORK_DIR}/stderr.txt &
     pid=$!
     for i in $(seq 1 600); do
@@ -45,11 +59,7 @@ foreach(signal HUP TERM)
     wait $pid
     echo rc=$?")
   execute_process(COMMAND sh -c "${script}" OUTPUT_VARIABLE out)
-  if(signal STREQUAL "HUP")
-    expect_clean_exit("certify, SIGHUP" "${out}" 129 "SIGHUP received; ")
-  else()
-    expect_clean_exit("certify, SIGTERM" "${out}" 143 "SIGTERM received; ")
-  endif()
+  expect_clean_exit("${command}, SIG${signal}" "${out}" ${expected_rc} "${signal_text}")
 endforeach()
 
 # SIGHUP while gen writes its trace (the audit's case: a 30 MB big.h5.tmp-<pid>-<rand> was left).
