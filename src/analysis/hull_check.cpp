@@ -156,9 +156,10 @@ std::vector<QueryRecord> check_hull_query(const Stream& stream, Index j, const H
     r.log10_tail_measured = s.log_tail / kLn10;
     if (!tail_comparable(s, kMaxLogTailError)) {
       r.status = "unresolved";
-      r.note = s.status == EntropicStatus::converged
+      r.note = s.status != EntropicStatus::converged ? "entropic solve unresolved: " + s.message
+               : std::isfinite(s.log_tail_error)
                    ? fmt::format("entropic solve too inaccurate to compare (ln-tail error {:.2g})", s.log_tail_error)
-                   : "entropic solve unresolved: " + s.message;
+                   : std::string("entropic tail beyond double range (a logit overflows at this eps)");
       rows.push_back(std::move(r));
       continue;
     }

@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/finite.hpp"
+#include "solvers/compensated_dot.hpp"
 #include "solvers/rounding.hpp"
 
 #include <Eigen/Cholesky>
@@ -64,20 +65,25 @@ struct Problem {
 
 // Everything the dual needs at one y.
 struct Eval {
-  Vector y, log_p, p, x, grad;
-  double lse = 0;        // LSE_i(-<k_i, y>/eps)
-  double dual = 0;       // D(y)
+  Vector y;     // the dual point, rounded to double
+  Vector y_lo;  // compensated mode: the point is the unevaluated sum y + y_lo (see evaluate); else empty
+  Vector log_p, p, x, grad;
+  double eps_lse = 0;         // eps LSE_i(-<k_i, y>/eps)
+  double dual = 0;            // D(y)
   double grad_norm = 0;
-  double noise = 0;      // rounding level of D(y)
-  double grad_noise = 0; // rounding level of grad D(y) (gradient_noise)
+  double noise = 0;           // rounding level of D(y)
+  double grad_noise = 0;      // rounding level of grad D(y) (see evaluate)
+  bool compensated = false;   // the logits that carry weight came from compensated dots (see evaluate)
 };
 
-// Rounding level of grad D(y) = K^T p(y) - q - y: the sums (K^T p over n terms, q, y) plus the logit
-// rounding amplified by 1/eps: |fl<k_i, y> - <k_i, y>| <~ (sqrt(d) + 2) u ||k_i|| ||y|| (Higham, probabilistic
-// form) perturbs ln p_i by da = that / eps and x = K^T p by <= da sum_i p_i ||k_i - x||
-// <= da (sum_i p_i ||k_i - c|| + ||c - x||). This 1/eps term is the floor of the d-variable dual at small eps.
-// The sums part alone (logits taken as exact) is what y_error adds to ||grad D||; the logit part enters
-// the tail error bar directly (2 da per ln p_i, first order), not through y_error.
+// Rounding of one plain logit <k_i, y>/eps: |fl<k_i, y> - <k_i, y>| <~ (sqrt(d) + 2) u ||k_i|| ||y|| (Higham,
+// probabilistic form), divided by eps.
+double plain_logit_rounding(const Problem& pb, const Vector& y, double eps) {
+  return (std::sqrt(static_cast<double>(pb.d())) + 2) * kUnitRoundoff * pb.key_max * y.norm() / eps;
+}
+
+// Rounding level of the sums of grad D(y) = K^T p(y) - q - y (K^T p over n terms, q, y), the logits
+// taken as exact.
 double gradient_sum_rounding(const Problem& pb, const Vector& y) {
   const double sd = std::sqrt(static_cast<double>(pb.d()));
   const double n = static_cast<double>(pb.n());
@@ -85,24 +91,71 @@ double gradient_sum_rounding(const Problem& pb, const Vector& y) {
          n * kSmallestNormal * pb.key_max;  // the weights set to 0 (evaluate)
 }
 
-double gradient_noise(const Problem& pb, double eps, const Vector& y, const Vector& p, const Vector& x) {
-  const double sd = std::sqrt(static_cast<double>(pb.d()));
-  const double sums = gradient_sum_rounding(pb, y);
-  const double da = (sd + 2) * kUnitRoundoff * pb.key_max * y.norm() / eps;
-  return sums + da * (p.dot(pb.dist_to_centre) + (pb.centre - x).norm());
-}
+// In compensated mode, the logits within this many nats (plus twice their plain rounding) of the largest
+// are recomputed with compensated dots; the others carry weights below e^-64 ~ 1.6e-28 of the largest,
+// and their plain rounding enters the gradient's rounding level with that weight.
+constexpr double kCompensatedWindow = 64.0;
 
-Eval evaluate(const Problem& pb, double eps, const Vector& y) {
+// Evaluates the dual at y (+ y_lo: in compensated mode the dual point is kept as the unevaluated pair
+// y + y_lo, since a point rounded to double moves each logit by up to ulp(y) ||k|| / eps, which also grows
+// like 1/eps and stopped Newton at ||grad D|| ~ 2e-9 at eps = 3.6e-7 in the example below even with
+// compensated logits). The logits a_i = -<k_i, y>/eps are formed relative to a reference key t (the
+// largest logit): a_i - a_t = -(<k_i, y> - <k_t, y>)/eps, so the large common part <k_t, y>/eps never
+// enters a weight, and eps LSE = -<k_t, y> + eps ln sum_i e^{a_i - a_t} is formed without dividing that
+// part by eps.
+//
+// A logit difference's rounding is amplified by 1/eps. Plain dots (one GEMV): plain_logit_rounding per
+// logit, which at small eps puts a floor under ||grad D|| growing like 1/eps (~1e-3 at eps = 1e-11 for
+// d = 128 keys of norm ~12: every solve there stopped at that floor and no tail could be compared).
+// Compensated mode: the logits that carry weight (kCompensatedWindow) are recomputed as compensated dots
+// (Dot2, solvers/compensated_dot.hpp) plus <k_i, y_lo>, and differenced as unevaluated pairs, so each is
+// within
+//   (2 c_d ||y|| + 2 (sqrt(d) + 2) u ||y_lo||) ||k||max / eps + 3 u |a_i - a_t| + 8 u
+// (c_d = compensated_dot_error_factor(d); the last term covers exp and the ln of the sum) of its exact value.
+//
+// Rounding level of grad D (grad_noise): the sums (gradient_sum_rounding) plus the logit rounding da_i
+// carried into x = K^T p: it moves x by <= sum_i p_i da_i ||k_i - x|| <= sum_i p_i da_i (||k_i - c|| + ||c - x||).
+Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo, bool compensated) {
   Eval e;
   e.y = y;
-  e.log_p.noalias() = pb.keys * y;
-  e.log_p *= -1.0 / eps;
-  const double top = e.log_p.maxCoeff();
-  // One exponential per key: t_i = exp(a_i - top) gives the LSE's sum and, divided by it, p_i.
-  e.p = (e.log_p.array() - top).exp();
+  e.compensated = compensated;
+  if (compensated) e.y_lo = y_lo.size() == y.size() ? y_lo : Vector::Zero(y.size());
+  const Index n = pb.n();
+  const Vector dots = pb.keys * y;  // <k_i, y>, the plain logits' dots (y_lo is below their rounding)
+  Index top = 0;
+  dots.minCoeff(&top);
+  double reference_dot = dots[top];
+  Vector logit = -(dots.array() - reference_dot) / eps;  // a_i - a_t <= 0
+  const double plain = plain_logit_rounding(pb, y, eps);
+  Vector logit_rounding = Vector::Constant(n, plain);
+  std::vector<Index> recomputed;  // compensated mode: the keys whose logits were recomputed
+  if (compensated) {
+    const double window = kCompensatedWindow + 2 * plain;
+    const double pair_rounding =
+        2 * compensated_dot_error_factor(pb.d()) * pb.key_max * y.norm() / eps + 2 * plain_logit_rounding(pb, e.y_lo, eps) +
+        8 * kUnitRoundoff;
+    // <k_i, y + y_lo> as hi + lo: the compensated dot with y, plus <k_i, y_lo> into the low part
+    auto pair_dot = [&](Index i) {
+      DoubleDouble dot = compensated_dot(pb.keys.row(i).data(), y.data(), pb.d());
+      dot.lo += pb.keys.row(i).dot(e.y_lo);
+      return dot;
+    };
+    const DoubleDouble ref = pair_dot(top);
+    for (Index i = 0; i < n; ++i) {
+      if (!(logit[i] >= -window)) continue;
+      recomputed.push_back(i);
+      const DoubleDouble dot = pair_dot(i);
+      logit[i] = -((dot.hi - ref.hi) + (dot.lo - ref.lo)) / eps;
+      logit_rounding[i] = pair_rounding + 3 * kUnitRoundoff * std::abs(logit[i]);
+    }
+    reference_dot = ref.hi + ref.lo;
+  }
+  const double shift = logit.maxCoeff();  // 0 in plain mode; the compensated correction otherwise
+  // One exponential per key: t_i = exp(a_i - a_t - shift) gives the LSE's sum and, divided by it, p_i.
+  e.p = (logit.array() - shift).exp();
   const double sum = e.p.sum();
-  e.lse = top + std::log(sum);
-  e.log_p.array() -= e.lse;
+  const double log_sum = shift + std::log(sum);
+  e.log_p = logit.array() - log_sum;
   // Weights below the smallest normal double are set to 0: at small eps most keys' weights underflow to
   // subnormals, and products with subnormal operands cost microcode assists: K^T p took 80 % of a sweep
   // down to eps = 3e-9 (language-model trace, n = 8192). x moves by at most n DBL_MIN max_i ||k_i||,
@@ -112,11 +165,24 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y) {
   e.p = (e.p.array() < kSmallestNormal).select(0.0, e.p);
   e.x.noalias() = pb.keys.transpose() * e.p;
   e.grad = e.x - pb.q - y;
+  if (compensated) e.grad -= e.y_lo;
   e.grad_norm = e.grad.norm();
-  const double yq = y.dot(pb.q), yy = 0.5 * y.squaredNorm(), le = eps * e.lse;
-  e.dual = -yq - yy - le;
-  e.noise = 64 * kUnitRoundoff * (std::abs(yq) + yy + std::abs(le) + std::abs(e.dual));
-  e.grad_noise = gradient_noise(pb, eps, y, e.p, e.x);
+  e.eps_lse = -reference_dot + eps * log_sum;
+  const double yq = y.dot(pb.q), yy = 0.5 * y.squaredNorm();
+  e.dual = -yq - yy - e.eps_lse;
+  e.noise = 64 * kUnitRoundoff * (std::abs(yq) + yy + std::abs(e.eps_lse) + std::abs(e.dual));
+  Vector weighted_rounding = e.p.cwiseProduct(logit_rounding);
+  double carried = 0;  // sum_i p_i da_i ||k_i - x||
+  if (compensated) {
+    // the recomputed keys (those with weight) with their own distance ||k_i - x|| (x2: its rounding), the
+    // others through ||k_i - c|| + ||c - x||
+    for (Index i : recomputed) {
+      carried += 2 * weighted_rounding[i] * (pb.keys.row(i) - e.x.transpose()).norm();
+      weighted_rounding[i] = 0;
+    }
+  }
+  carried += weighted_rounding.dot(pb.dist_to_centre) + weighted_rounding.sum() * (pb.centre - e.x).norm();
+  e.grad_noise = gradient_sum_rounding(pb, y) + carried;
   return e;
 }
 
@@ -144,6 +210,8 @@ HessianFactor hessian_factor(const Problem& pb, double eps, const Eval& e, doubl
 }
 
 
+Index in_face_count(const std::vector<char>& in) { return static_cast<Index>(std::count(in.begin(), in.end(), 1)); }
+
 TailEstimate tail_of(const Problem& pb, const Vector& log_p, const Vector& y, double y_error, double eps,
                      const std::vector<Index>& face) {
   std::vector<char> in(static_cast<std::size_t>(pb.n()), 0);
@@ -156,7 +224,10 @@ TailEstimate tail_of(const Problem& pb, const Vector& log_p, const Vector& y, do
   for (Index i = 0; i < pb.n(); ++i)
     if (!in[i]) { top = std::max(top, log_p[i]); far = std::max(far, pb.dist_to_centre[i]); }
   TailEstimate t;
-  if (top == -kInf) { t.log_mass = -kInf; t.log_error = 0; return t; }
+  // Every key in F: m_out = 0 exactly. A key outside F with ln p_i = -inf is an overflow of its logit
+  // (-<k_i - k_t, y>/eps beyond double at a subnormal eps): the exact ln p_i is finite (p_eps > 0), so
+  // such a tail is undetermined, never -inf with no error bar.
+  if (top == -kInf) { t.log_mass = -kInf; t.log_error = in_face_count(in) == pb.n() ? 0 : kInf; return t; }
   double sum = 0;
   for (Index i = 0; i < pb.n(); ++i)
     if (!in[i]) sum += std::exp(log_p[i] - top);
@@ -185,13 +256,16 @@ EntropicSolve finish(const Problem& pb, double eps, const Eval& e, int iteration
   s.duality_gap = 0.5 * e.grad_norm * e.grad_norm;
   s.primal_minus_dual = s.primal_objective - s.dual_objective;
   s.gradient_norm = e.grad_norm;
-  s.y_error = e.grad_norm + gradient_sum_rounding(pb, e.y);
+  // Plain mode: the sums' rounding only (the logits' enters log_tail_error directly); compensated mode:
+  // the whole rounding level of the gradient, logits included.
+  s.y_error = e.grad_norm + (e.compensated ? e.grad_noise : gradient_sum_rounding(pb, e.y));
   if (!options.face.empty()) {
     const TailEstimate t = tail_of(pb, e.log_p, e.y, s.y_error, eps, options.face);
     s.log_tail = t.log_mass;
     s.log_tail_error = t.log_error;
   }
   s.iterations = iterations;
+  s.compensated = e.compensated;
   s.message = std::move(message);
   return s;
 }
@@ -217,17 +291,33 @@ struct NewtonResult {
 constexpr double kChordGain = 16.0;
 constexpr double kChordMinHessianCost = 8.0;  // reuse only when n_kept d >= this * n
 
-NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const EntropicOptions& options) {
+// The dual at e's point + t * step. Compensated mode: the new pair is (y + t step, y_lo) renormalised by
+// two_sum per coordinate, so the step is not rounded away when it is below ulp(y).
+Eval step_to(const Problem& pb, double eps, const Eval& e, double t, const Vector& step) {
+  if (!e.compensated) return evaluate(pb, eps, e.y + t * step, Vector(), false);
+  Vector hi(e.y.size()), lo(e.y.size());
+  for (Index j = 0; j < e.y.size(); ++j) {
+    const double add = t * step[j] + e.y_lo[j];
+    const double sum = e.y[j] + add;  // two_sum(y_j, add)
+    const double z = sum - e.y[j];
+    hi[j] = sum;
+    lo[j] = (e.y[j] - (sum - z)) + (add - z);
+  }
+  return evaluate(pb, eps, hi, lo, true);
+}
+
+NewtonResult newton_steps(const Problem& pb, double eps, Eval e, double target, const EntropicOptions& options) {
   NewtonResult r;
-  const double target = tol * pb.scale;
   HessianFactor factor;
   bool reuse = false;  // the next step may use `factor`
   for (;;) {
     // Logits <k_i, y>/eps beyond double (e.g. 1/eps overflows for a subnormal eps): no Newton step is
     // defined (every weight is NaN); the solve is unresolved, never continued on NaN.
-    if (!std::isfinite(e.grad_norm)) {
-      r.message = fmt::format("entropic_hull: eps = {:.6g}: non-finite dual gradient (logits <k, y>/eps overflow double)",
-                              eps);
+    // The same when the gradient is finite but its rounding level is not (the logit differences overflow
+    // to -inf and every weight but one is 0: the tail would read -inf with no error bar).
+    if (!std::isfinite(e.grad_norm) || !std::isfinite(e.grad_noise)) {
+      r.message = fmt::format("entropic_hull: eps = {:.6g}: non-finite dual gradient or rounding level (logits "
+                              "<k, y>/eps overflow double)", eps);
       break;
     }
     if (e.grad_norm <= target) { r.ok = true; break; }
@@ -249,7 +339,7 @@ NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const Ent
     reuse = false;
     if (at_floor) {
       if (slope > 0 && step.allFinite()) {
-        Eval trial = evaluate(pb, eps, e.y + step);
+        Eval trial = step_to(pb, eps, e, 1.0, step);
         if (trial.grad_norm <= 0.5 * e.grad_norm) { e = std::move(trial); continue; }
       }
       r.ok = true;
@@ -258,7 +348,7 @@ NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const Ent
     if (slope > 0 && step.allFinite()) {
       double t = 1;
       for (int k = 0; k < 60; ++k, t *= 0.5) {
-        Eval trial = evaluate(pb, eps, e.y + t * step);
+        Eval trial = step_to(pb, eps, e, t, step);
         if (!std::isfinite(trial.dual)) continue;
         const bool armijo = trial.dual >= e.dual + 1e-4 * t * slope;
         const bool flat = trial.dual >= e.dual - e.noise && trial.grad_norm < e.grad_norm;  // below rounding of D
@@ -285,6 +375,22 @@ NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const Ent
   }
   r.e = std::move(e);
   return r;
+}
+
+// Damped Newton to ||grad D|| <= tol * scale. When plain evaluations end at their rounding floor above
+// that target (converged at the floor, or a line-search stall), the solve goes on from the same y in
+// compensated mode (evaluate), whose floor does not grow like 1/eps; r.e.compensated tells the caller.
+NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const EntropicOptions& options) {
+  const double target = tol * pb.scale;
+  NewtonResult r = newton_steps(pb, eps, std::move(e), target, options);
+  const bool floor_above_target = std::isfinite(r.e.grad_norm) && r.e.grad_norm > target &&
+                                  r.iterations < options.max_newton_iterations;
+  if (r.e.compensated || !floor_above_target) return r;
+  EntropicOptions rest = options;
+  rest.max_newton_iterations = options.max_newton_iterations - r.iterations;
+  NewtonResult c = newton_steps(pb, eps, evaluate(pb, eps, r.e.y, Vector(), true), target, rest);
+  c.iterations += r.iterations;
+  return c;
 }
 
 // R max(R, ||q - c||) (entropic_cold_start_eps).
@@ -329,17 +435,19 @@ void run_path(const Problem& pb, const std::vector<double>& targets_desc, const 
   Vector y_prev = pb.centre - pb.q, y_prev2;
   double eps_prev = kNaN, eps_prev2 = kNaN;
   int pending_iterations = 0;
+  bool compensated = false;  // once a point needed compensated logits, every smaller eps uses them
   for (const Point& pt : path) {
-    Eval e = evaluate(pb, pt.eps, y_prev);
+    Eval e = evaluate(pb, pt.eps, y_prev, Vector(), compensated);
     if (std::isfinite(eps_prev2)) {  // secant predictor in eps
       const Vector y_pred = y_prev + (pt.eps - eps_prev) / (eps_prev - eps_prev2) * (y_prev - y_prev2);
-      Eval ep = evaluate(pb, pt.eps, y_pred);
+      Eval ep = evaluate(pb, pt.eps, y_pred, Vector(), compensated);
       if (ep.dual > e.dual) e = std::move(ep);
     }
     const bool is_target = pt.target >= 0;
     NewtonResult r = newton(pb, pt.eps, std::move(e), is_target ? options.gradient_tolerance : options.path_tolerance,
                             options);
     pending_iterations += r.iterations;
+    compensated = r.e.compensated;
     if (is_target) {
       out[order[static_cast<std::size_t>(pt.target)]] =
           finish(pb, pt.eps, r.e, pending_iterations, r.ok, std::move(r.message), options);
@@ -364,7 +472,7 @@ EntropicSolve solve_entropic_from(const Eigen::Ref<const Matrix>& keys, const Ei
   const Problem pb(keys, q);
   VASHISTA_CHECK(y_start.size() == pb.d() && y_start.allFinite(), ErrorKind::bad_input,
                  "entropic_hull: warm start y has size {} (d = {}) or a non-finite entry", y_start.size(), pb.d());
-  NewtonResult r = newton(pb, eps, evaluate(pb, eps, Vector(y_start)), options.gradient_tolerance, options);
+  NewtonResult r = newton(pb, eps, evaluate(pb, eps, Vector(y_start), Vector(), false), options.gradient_tolerance, options);
   return finish(pb, eps, r.e, r.iterations, r.ok, std::move(r.message), options);
 }
 
@@ -401,7 +509,7 @@ TailEstimate entropic_log_mass_outside(const Eigen::Ref<const Matrix>& keys, con
 
 bool tail_comparable(const EntropicSolve& solve, double max_log_error) {
   if (solve.status != EntropicStatus::converged || std::isnan(solve.log_tail)) return false;
-  if (solve.log_tail == -kInf) return true;
+  if (solve.log_tail == -kInf) return solve.log_tail_error == 0;  // F holds every key (tail_of)
   return std::isfinite(solve.log_tail_error) &&
          solve.log_tail_error <= max_log_error * std::max(1.0, std::abs(solve.log_tail));
 }

@@ -79,11 +79,15 @@ struct EntropicSolve {
   double log_tail = kNaN;            // ln m_out(eps) = LSE_{i not in F} ln p_i for options.face (NaN if none)
   double log_tail_error = kNaN;      // error bar of log_tail (see header comment)
   int iterations = 0;                // Newton iterations spent on this eps (path points before it included)
+  bool compensated = false;          // the solve ended in compensated mode (entropic_hull.cpp, evaluate):
+                                     // y is then the pair (y, y_lo) rounded to double, and log_p, x and
+                                     // the gradient are those of the pair
   std::string message;               // why unresolved; empty when converged
 };
 
 struct TailEstimate {
-  double log_mass = kNaN;   // ln m_out = LSE_{i not in F} ln p_i (-inf when F holds every key)
+  double log_mass = kNaN;   // ln m_out = LSE_{i not in F} ln p_i (-inf when F holds every key, or when the
+                            // logits overflow: then log_error = +inf)
   double log_error = kNaN;  // bound on |ln m_out(y) - ln m_out(y*)| plus logit rounding
 };
 
@@ -115,7 +119,8 @@ TailEstimate entropic_log_mass_outside(const Eigen::Ref<const Matrix>& keys, con
 
 /// True when the solve converged and its tail error bar is at most max_log_error * max(1, |log_tail|)
 /// (relative, see above): only then may its ln m_out be compared with a bound. False when no face
-/// was given (log_tail NaN). A tail of -inf (F holds every key) is comparable.
+/// was given (log_tail NaN). A tail of -inf is comparable when F holds every key (error bar 0), not when
+/// a logit overflowed (error bar +inf).
 bool tail_comparable(const EntropicSolve& solve, double max_log_error);
 
 }  // namespace vashista

@@ -475,11 +475,16 @@ namespace vashista {
 
 TEST_CASE("adversarial: a subnormal temperature gives unresolved hull rows, not a crash (was SIGFPE)") {
   // eps = 1e-320: eps_hull = eps / scale is subnormal, 1/eps_hull overflows, every entropic weight
-  // was NaN and Eigen's product blocking divided by zero (certify --eps 1e-320 died of SIGFPE).
+  // was NaN and Eigen's product blocking divided by zero (certify --eps 1e-320 died of SIGFPE). Since
+  // session 39 the logits are formed relative to the largest, so the weights are finite ((1, 0, 0)),
+  // but the other logits overflow to -inf and the rounding levels are ~1e305: whichever way the solve
+  // ends (line-search stall, non-finite rounding level, or a tail beyond double's range), the row must
+  // be unresolved with a reason, never a tail of -inf compared with a bound.
   auto rows = evaluate(make_stream(mat({{1, 0}, {0, 1}, {-1, -1}}), mat({{3, 1}}), 0.5), {1e-320});
   const auto& h = row(rows, Model::hull);
   CHECK(h.status == "unresolved");
-  CHECK(h.note.find("non-finite") != std::string::npos);
+  INFO(h.note);
+  CHECK(h.note.rfind("entropic", 0) == 0);
   const auto& s = row(rows, Model::softmax);  // scores 1.5, 0.5, -2: Delta = 1, exact at any eps
   CHECK(s.status == "certified");
   CHECK(s.delta == 1.0);

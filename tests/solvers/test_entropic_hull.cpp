@@ -2,10 +2,12 @@
 // continuation to eps = 1e-4 eps0 on planted instances.
 #include "bounds/face_geometry.hpp"
 #include "bounds/theorem_h1.hpp"
+#include "bounds/theorem_h3.hpp"
 #include "core/error.hpp"
 #include "solvers/entropic_hull.hpp"
 #include "solvers/test_entropic_planted.hpp"
 
+#include <Eigen/QR>
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -174,4 +176,82 @@ TEST_CASE("entropic: degenerate inputs (n = 1, duplicate keys, q inside the hull
   Vector bad(3);
   bad << 0, 0, 0;
   CHECK_THROWS_AS(solve_entropic(dup, bad, 1.0), Error);
+}
+
+TEST_CASE("entropic: compensated logits resolve the tail far below eps0 (H3 asymptotics as the reference)") {
+  // With plain dots a logit <k_i, y>/eps carries ~(sqrt(d) + 2) u ||k|| ||y|| / eps of rounding, and a
+  // dual point rounded to double moves it by ulp(y) ||k|| / eps: ||grad D|| stalled at a floor growing
+  // like 1/eps, and below eps ~ 1e-6 no tail of these instances (d = 64, ||k|| ~ 8, ||y|| = 10) was
+  // comparable. Reference: as eps -> 0, for any j in F (Theorem H3, x' = lim (x_eps - x*)/eps),
+  //   ln m_out(eps) = ln p*_j + LSE_{i not in F} (-lambda_i/eps - <k_i - k_j, x'>) + O(eps),
+  // with lambda from the planted instance. The instance is rotated at random (a planted one has exact
+  // zeros that make plain dots exact); lambda is invariant, up to the rotation's rounding (~1e-13
+  // relative here, covered by the 1e-12 relative slack). The solve's own error bar must cover the rest.
+  std::mt19937_64 rng(41);
+  for (int trial = 0; trial < 3; ++trial) {
+    const Index n = 300 + 100 * trial, d = 64, m = 3 + 2 * trial;
+    const auto pl = testing::make_planted(rng, n, d, m, 10.0, 0.05, 1.0);
+    const auto& h = pl.projection;
+    std::normal_distribution<double> normal;
+    Eigen::MatrixXd gauss(d, d);
+    for (Index r = 0; r < d; ++r)
+      for (Index c = 0; c < d; ++c) gauss(r, c) = normal(rng);
+    const Eigen::MatrixXd rotation = Eigen::HouseholderQR<Eigen::MatrixXd>(gauss).householderQ();
+    const Matrix keys = pl.keys * rotation;  // rows k_i^T Q
+    const Vector q = rotation.transpose() * pl.q;
+    const TheoremH3 h3 = theorem_h3(keys, h.face, h.face_weights);
+    REQUIRE(h3.applicable);
+    EntropicOptions o;
+    o.face = h.face;
+    const std::vector<double> eps_values = {1e-4, 1e-6, 1e-8, 1e-10};
+    const auto solves = solve_entropic_sweep(keys, q, eps_values, o);
+    const Index j = h.face.front();
+    std::vector<char> in(static_cast<std::size_t>(n), 0);
+    for (Index f : h.face) in[static_cast<std::size_t>(f)] = 1;
+    for (std::size_t e = 0; e < solves.size(); ++e) {
+      const EntropicSolve& s = solves[e];
+      const double eps = eps_values[e];
+      double top = -kInf;
+      std::vector<double> terms;
+      for (Index i = 0; i < n; ++i) {
+        if (in[static_cast<std::size_t>(i)]) continue;
+        terms.push_back(-h.lambda[i] / eps - (keys.row(i) - keys.row(j)).dot(h3.x_prime));
+        top = std::max(top, terms.back());
+      }
+      double sum = 0;
+      for (double t : terms) sum += std::exp(t - top);
+      const double predicted = std::log(h.face_weights[0]) + top + std::log(sum);
+      INFO("trial " << trial << " eps " << eps << " " << s.message << " ln m_out " << s.log_tail << " +- "
+                    << s.log_tail_error << " predicted " << predicted << " difference " << s.log_tail - predicted);
+      CHECK(s.status == EntropicStatus::converged);
+      CHECK(tail_comparable(s, 1e-6));
+      if (eps <= 1e-8) CHECK(s.compensated);
+      // O(eps) remainder of the expansion: ~eps (||x''|| D + |d ln p_j/d eps|), below 1e-3 from 1e-6 on
+      CHECK(std::abs(s.log_tail - predicted) <= s.log_tail_error + 1e-12 * std::abs(predicted) + (eps <= 1e-6 ? 1e-3 : 1.0));
+    }
+  }
+}
+
+TEST_CASE("entropic: a tail of -inf is comparable only when F holds every key (else a logit overflowed)") {
+  Matrix keys(3, 2);
+  keys << 1, 0, 0, 1, -1, -1;
+  EntropicSolve s;
+  s.status = EntropicStatus::converged;
+  s.eps = 1e-320;
+  s.y = Vector::Zero(2);
+  s.x = keys.row(0).transpose();
+  s.y_error = 0;
+  s.log_p = Vector::Constant(3, -kInf);
+  s.log_p[0] = 0;  // weights (1, 0, 0): the other logits overflowed to -inf
+  const TailEstimate outside = entropic_log_mass_outside(keys, s, {0});
+  CHECK(outside.log_mass == -kInf);
+  CHECK(outside.log_error == kInf);
+  s.log_tail = outside.log_mass;
+  s.log_tail_error = outside.log_error;
+  CHECK_FALSE(tail_comparable(s, 1e-6));
+  const TailEstimate none = entropic_log_mass_outside(keys, s, {0, 1, 2});
+  CHECK(none.log_mass == -kInf);
+  CHECK(none.log_error == 0);
+  s.log_tail_error = none.log_error;
+  CHECK(tail_comparable(s, 1e-6));
 }
