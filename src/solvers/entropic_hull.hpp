@@ -18,6 +18,11 @@
 //   at eps -> 0 the out-of-face logits -lambda_i/eps are huge and y (stored in double) fixes them only to
 //   a relative accuracy ~ u ||y|| ||k|| / lambda_i, so an absolute bar grows like 1/eps while ln m_out
 //   itself does too; e.g. ln m_out = -7e7 +- 1e-4 is a fully resolved tail of e^{-7e7}.
+//   That needs y_error ~ u ||k||, which plain double arithmetic cannot reach at small eps: a logit's rounding
+//   and the rounding of y itself (ulp(y) ||k|| / eps) both move the weights, so ||grad D|| has a floor
+//   growing like 1/eps. Compensated mode (entropic_hull.cpp, evaluate) removes it: when plain Newton ends at
+//   its floor above the target, the logits that carry weight are recomputed as compensated dots and the
+//   dual point is kept as an unevaluated pair y + y_lo; y_error then includes the whole rounding level.
 //
 // Method: Newton on the dual with a backtracking (Armijo) line search, from a warm start. Small eps
 // needs continuation (a cold start at tiny eps fails): solve_entropic walks a geometric path from a
