@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/finite.hpp"
 #include "solvers/compensated_dot.hpp"
+#include "solvers/distinct_rows.hpp"
 #include "solvers/rounding.hpp"
 
 #include <Eigen/Cholesky>
@@ -28,39 +29,67 @@ namespace {
 
 constexpr double kSmallestNormal = std::numeric_limits<double>::min();
 
-// Key-set constants shared by every eps of a path.
+// Key-set constants shared by every eps of a path. Exact duplicate keys are merged (solvers/distinct_rows.hpp):
+// the solve runs on the distinct keys u with ln m_u (m_u copies) added to their logits, so p_u is the total
+// weight of the copies, x = sum_u p_u k_u and Cov_p(K) are unchanged, and each copy's ln p_i = ln p_u - ln m_u.
+// Everything indexed by key below (n(), keys, dist_to_centre) is over the distinct keys; original_n() and
+// original_dist() are over the caller's keys (faces, log_p of a result).
 struct Problem {
-  Eigen::Ref<const Matrix> keys;  // views (no copy) of the caller's data
+  DistinctRows distinct;          // merged == false: every key distinct, `keys` views the caller's data
+  Eigen::Ref<const Matrix> keys;  // the distinct keys
   Eigen::Ref<const Vector> q;
-  Vector centre;          // c = mean of the keys
-  Vector dist_to_centre;  // ||k_i - c||
+  Vector log_multiplicity;        // ln m_u (empty when nothing was merged)
+  Index caller_n = 0;             // number of the caller's keys
+  Vector centre;          // c = mean of the caller's keys
+  Vector dist_to_centre;  // ||k_u - c||
   double radius = 0;      // R_c = max_i ||k_i - c||
   double key_max = 0;     // max_i ||k_i||
   double scale = 0;       // max(||q||, max_i ||k_i||), > 0
 
-  Problem(const Eigen::Ref<const Matrix>& k, const Eigen::Ref<const Vector>& query) : keys(k), q(query) {
+  Problem(const Eigen::Ref<const Matrix>& k, const Eigen::Ref<const Vector>& query)
+      : distinct(checked_distinct_rows(k, query)), keys(distinct.merged ? Eigen::Ref<const Matrix>(distinct.rows) : k),
+        q(query), caller_n(k.rows()) {
+    // Row by row (the keys are row-major): a column-wise mean over a row-major matrix reads it with
+    // stride d once per column, and the two norm expressions each made another pass; together they took
+    // ~20 % of an entropic solve at n = 8192, d = 64 (two Problems per solve then).
+    const Index n = keys.rows();
+    if (distinct.merged) log_multiplicity = distinct.multiplicity.array().log();
+    centre = Vector::Zero(k.cols());
+    for (Index i = 0; i < n; ++i) centre += (distinct.merged ? distinct.multiplicity[i] : 1.0) * keys.row(i).transpose();
+    centre /= static_cast<double>(caller_n);
+    dist_to_centre.resize(n);
+    for (Index i = 0; i < n; ++i) {
+      dist_to_centre[i] = (keys.row(i).transpose() - centre).norm();
+      key_max = std::max(key_max, keys.row(i).norm());
+    }
+    radius = dist_to_centre.maxCoeff();
+    scale = std::max({query.norm(), key_max, std::numeric_limits<double>::min()});
+  }
+  Problem(const Problem&) = delete;  // `keys` may view `distinct.rows`
+  Problem& operator=(const Problem&) = delete;
+
+  static DistinctRows checked_distinct_rows(const Eigen::Ref<const Matrix>& k, const Eigen::Ref<const Vector>& query) {
     VASHISTA_CHECK(k.rows() >= 1, ErrorKind::bad_input, "entropic_hull: keys: no keys (n = 0)");
     VASHISTA_CHECK(k.cols() == query.size(), ErrorKind::bad_input,
                    "entropic_hull: keys have d = {} but the query has d = {}", k.cols(), query.size());
     VASHISTA_CHECK(all_finite(k) && all_finite(query.data(), query.size()), ErrorKind::bad_input,
                    "entropic_hull: keys or query: non-finite entry");
-    // Row by row (the keys are row-major): a column-wise mean over a row-major matrix reads it with
-    // stride d once per column, and the two norm expressions each made another pass; together they took
-    // ~20 % of an entropic solve at n = 8192, d = 64 (two Problems per solve then).
-    const Index n = k.rows();
-    centre = Vector::Zero(k.cols());
-    for (Index i = 0; i < n; ++i) centre += k.row(i).transpose();
-    centre /= static_cast<double>(n);
-    dist_to_centre.resize(n);
-    for (Index i = 0; i < n; ++i) {
-      dist_to_centre[i] = (k.row(i).transpose() - centre).norm();
-      key_max = std::max(key_max, k.row(i).norm());
-    }
-    radius = dist_to_centre.maxCoeff();
-    scale = std::max({query.norm(), key_max, std::numeric_limits<double>::min()});
+    return distinct_rows(k);
   }
   Index n() const { return keys.rows(); }
   Index d() const { return keys.cols(); }
+  Index original_n() const { return caller_n; }
+  Index distinct_of(Index i) const { return distinct.merged ? distinct.distinct_of[static_cast<std::size_t>(i)] : i; }
+  /// ln p_i of every caller's key from ln p_u of the distinct keys.
+  Vector original_log_p(const Vector& log_p) const {
+    if (!distinct.merged) return log_p;
+    Vector out(caller_n);
+    for (Index i = 0; i < caller_n; ++i) {
+      const Index u = distinct_of(i);
+      out[i] = log_p[u] - log_multiplicity[u];
+    }
+    return out;
+  }
 };
 
 // Everything the dual needs at one y.
@@ -121,16 +150,23 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
   e.compensated = compensated;
   if (compensated) e.y_lo = y_lo.size() == y.size() ? y_lo : Vector::Zero(y.size());
   const Index n = pb.n();
-  const Vector dots = pb.keys * y;  // <k_i, y>, the plain logits' dots (y_lo is below their rounding)
+  Vector& logit = e.log_p;  // the logits a_i - a_t first, ln p_i once the LSE is known
+  logit.noalias() = pb.keys * y;  // <k_i, y>, the plain logits' dots (y_lo is below their rounding)
   Index top = 0;
-  dots.minCoeff(&top);
-  double reference_dot = dots[top];
-  Vector logit = -(dots.array() - reference_dot) / eps;  // a_i - a_t <= 0
+  double reference_dot = logit.minCoeff(&top);
+  // a_i - a_t = -(<k_i, y> - <k_t, y>)/eps <= 0; a product with -1/eps is cheaper than a division, unless
+  // 1/eps overflows (subnormal eps: 0 * inf would make a_t NaN)
+  const double minus_inverse = -1.0 / eps;
+  if (std::isfinite(minus_inverse))
+    logit = (logit.array() - reference_dot) * minus_inverse;
+  else
+    logit = -(logit.array() - reference_dot) / eps;
+  if (pb.distinct.merged) logit += pb.log_multiplicity;  // m_u copies of key u
   const double plain = plain_logit_rounding(pb, y, eps);
-  Vector logit_rounding = Vector::Constant(n, plain);
-  std::vector<Index> recomputed;  // compensated mode: the keys whose logits were recomputed
+  // compensated mode: the keys whose logits were recomputed, with their rounding
+  std::vector<std::pair<Index, double>> recomputed;
   if (compensated) {
-    const double window = kCompensatedWindow + 2 * plain;
+    const double lowest = logit.maxCoeff() - kCompensatedWindow - 2 * plain;
     const double pair_rounding =
         2 * compensated_dot_error_factor(pb.d()) * pb.key_max * y.norm() / eps + 2 * plain_logit_rounding(pb, e.y_lo, eps) +
         8 * kUnitRoundoff;
@@ -142,11 +178,11 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
     };
     const DoubleDouble ref = pair_dot(top);
     for (Index i = 0; i < n; ++i) {
-      if (!(logit[i] >= -window)) continue;
-      recomputed.push_back(i);
+      if (!(logit[i] >= lowest)) continue;
       const DoubleDouble dot = pair_dot(i);
       logit[i] = -((dot.hi - ref.hi) + (dot.lo - ref.lo)) / eps;
-      logit_rounding[i] = pair_rounding + 3 * kUnitRoundoff * std::abs(logit[i]);
+      if (pb.distinct.merged) logit[i] += pb.log_multiplicity[i];
+      recomputed.emplace_back(i, pair_rounding + 4 * kUnitRoundoff * std::abs(logit[i]));
     }
     reference_dot = ref.hi + ref.lo;
   }
@@ -155,7 +191,7 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
   e.p = (logit.array() - shift).exp();
   const double sum = e.p.sum();
   const double log_sum = shift + std::log(sum);
-  e.log_p = logit.array() - log_sum;
+  logit.array() -= log_sum;  // now ln p_i
   // Weights below the smallest normal double are set to 0: at small eps most keys' weights underflow to
   // subnormals, and products with subnormal operands cost microcode assists: K^T p took 80 % of a sweep
   // down to eps = 3e-9 (language-model trace, n = 8192). x moves by at most n DBL_MIN max_i ||k_i||,
@@ -171,17 +207,24 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
   const double yq = y.dot(pb.q), yy = 0.5 * y.squaredNorm();
   e.dual = -yq - yy - e.eps_lse;
   e.noise = 64 * kUnitRoundoff * (std::abs(yq) + yy + std::abs(e.eps_lse) + std::abs(e.dual));
-  Vector weighted_rounding = e.p.cwiseProduct(logit_rounding);
-  double carried = 0;  // sum_i p_i da_i ||k_i - x||
-  if (compensated) {
-    // the recomputed keys (those with weight) with their own distance ||k_i - x|| (x2: its rounding), the
-    // others through ||k_i - c|| + ||c - x||
-    for (Index i : recomputed) {
-      carried += 2 * weighted_rounding[i] * (pb.keys.row(i) - e.x.transpose()).norm();
-      weighted_rounding[i] = 0;
+  // sum_i p_i da_i ||k_i - x||: the plain rounding for every key through ||k_i - c|| + ||c - x|| (sum p <= 1),
+  // except the recomputed keys (those with weight), which carry their own rounding and distance
+  // ||k_i - x|| (x2: its own rounding)
+  const double centre_to_x = (pb.centre - e.x).norm();
+  double carried = 0;
+  if (!compensated) {
+    carried = plain * (e.p.dot(pb.dist_to_centre) + centre_to_x);
+  } else {
+    std::vector<char> own(static_cast<std::size_t>(n), 0);
+    for (const auto& [i, rounding] : recomputed) {
+      own[static_cast<std::size_t>(i)] = 1;
+      carried += 2 * e.p[i] * rounding * (pb.keys.row(i) - e.x.transpose()).norm();
     }
+    double rest = 0;
+    for (Index i = 0; i < n; ++i)
+      if (!own[static_cast<std::size_t>(i)]) rest += e.p[i] * (pb.dist_to_centre[i] + centre_to_x);
+    carried += plain * rest;
   }
-  carried += weighted_rounding.dot(pb.dist_to_centre) + weighted_rounding.sum() * (pb.centre - e.x).norm();
   e.grad_noise = gradient_sum_rounding(pb, y) + carried;
   return e;
 }
@@ -214,28 +257,28 @@ Index in_face_count(const std::vector<char>& in) { return static_cast<Index>(std
 
 TailEstimate tail_of(const Problem& pb, const Vector& log_p, const Vector& y, double y_error, double eps,
                      const std::vector<Index>& face) {
-  std::vector<char> in(static_cast<std::size_t>(pb.n()), 0);
+  const Index n = pb.original_n();  // log_p and face index the caller's keys
+  std::vector<char> in(static_cast<std::size_t>(n), 0);
   for (Index i : face) {
-    VASHISTA_CHECK(i >= 0 && i < pb.n(), ErrorKind::bad_input, "entropic_hull: face index {} outside [0, {})", i,
-                   pb.n());
+    VASHISTA_CHECK(i >= 0 && i < n, ErrorKind::bad_input, "entropic_hull: face index {} outside [0, {})", i, n);
     in[static_cast<std::size_t>(i)] = 1;
   }
   double top = -kInf, far = 0;
-  for (Index i = 0; i < pb.n(); ++i)
-    if (!in[i]) { top = std::max(top, log_p[i]); far = std::max(far, pb.dist_to_centre[i]); }
+  for (Index i = 0; i < n; ++i)
+    if (!in[i]) { top = std::max(top, log_p[i]); far = std::max(far, pb.dist_to_centre[pb.distinct_of(i)]); }
   TailEstimate t;
   // Every key in F: m_out = 0 exactly. A key outside F with ln p_i = -inf is an overflow of its logit
   // (-<k_i - k_t, y>/eps beyond double at a subnormal eps): the exact ln p_i is finite (p_eps > 0), so
   // such a tail is undetermined, never -inf with no error bar.
-  if (top == -kInf) { t.log_mass = -kInf; t.log_error = in_face_count(in) == pb.n() ? 0 : kInf; return t; }
+  if (top == -kInf) { t.log_mass = -kInf; t.log_error = in_face_count(in) == n ? 0 : kInf; return t; }
   double sum = 0;
-  for (Index i = 0; i < pb.n(); ++i)
+  for (Index i = 0; i < n; ++i)
     if (!in[i]) sum += std::exp(log_p[i] - top);
   t.log_mass = top + std::log(sum);
   // logit rounding: |fl(<k_i, y>) - <k_i, y>| <~ (sqrt(d) + 2) u ||k_i|| ||y|| (Higham, probabilistic form),
   // twice (the logit and the LSE), plus the LSE sums.
   const double logit_rounding = 4 * (std::sqrt(static_cast<double>(pb.d())) + 2) * kUnitRoundoff * pb.key_max * y.norm() / eps +
-                                8 * std::log2(static_cast<double>(pb.n()) + 1) * kUnitRoundoff;
+                                8 * std::log2(static_cast<double>(n) + 1) * kUnitRoundoff;
   t.log_error = y_error * (far + pb.radius) / eps + logit_rounding;
   return t;
 }
@@ -247,10 +290,10 @@ EntropicSolve finish(const Problem& pb, double eps, const Eval& e, int iteration
   s.eps = eps;
   s.y = e.y;
   s.x = e.x;
-  s.log_p = e.log_p;
-  double entropy_term = 0;  // sum p_i ln p_i
+  s.log_p = pb.original_log_p(e.log_p);
+  double entropy_term = 0;  // sum_i p_i ln p_i = sum_u p_u (ln p_u - ln m_u) over the distinct keys
   for (Index i = 0; i < pb.n(); ++i)
-    if (e.p[i] > 0) entropy_term += e.p[i] * e.log_p[i];
+    if (e.p[i] > 0) entropy_term += e.p[i] * (e.log_p[i] - (pb.distinct.merged ? pb.log_multiplicity[i] : 0.0));
   s.primal_objective = 0.5 * (e.x - pb.q).squaredNorm() + eps * entropy_term;
   s.dual_objective = e.dual;
   s.duality_gap = 0.5 * e.grad_norm * e.grad_norm;
@@ -260,12 +303,13 @@ EntropicSolve finish(const Problem& pb, double eps, const Eval& e, int iteration
   // the whole rounding level of the gradient, logits included.
   s.y_error = e.grad_norm + (e.compensated ? e.grad_noise : gradient_sum_rounding(pb, e.y));
   if (!options.face.empty()) {
-    const TailEstimate t = tail_of(pb, e.log_p, e.y, s.y_error, eps, options.face);
+    const TailEstimate t = tail_of(pb, s.log_p, e.y, s.y_error, eps, options.face);
     s.log_tail = t.log_mass;
     s.log_tail_error = t.log_error;
   }
   s.iterations = iterations;
   s.compensated = e.compensated;
+  s.distinct_keys = pb.n();
   s.message = std::move(message);
   return s;
 }

@@ -84,6 +84,7 @@ struct EntropicSolve {
   double log_tail = kNaN;            // ln m_out(eps) = LSE_{i not in F} ln p_i for options.face (NaN if none)
   double log_tail_error = kNaN;      // error bar of log_tail (see header comment)
   int iterations = 0;                // Newton iterations spent on this eps (path points before it included)
+  Index distinct_keys = 0;           // keys the solve ran on: exact duplicates are merged (entropic_hull.cpp)
   bool compensated = false;          // the solve ended in compensated mode (entropic_hull.cpp, evaluate):
                                      // y is then the pair (y, y_lo) rounded to double, and log_p, x and
                                      // the gradient are those of the pair
