@@ -24,6 +24,9 @@
 //   its floor above the target, the logits that carry weight are recomputed as compensated dots and the
 //   dual point is kept as an unevaluated pair y + y_lo; y_error then includes the whole rounding level.
 //
+// Exact duplicate keys are merged (one distinct key u with ln m_u added to its logit; log_p is returned per
+// caller's key as ln p_u - ln m_u): a zero-padded cache is solved on its distinct rows.
+//
 // Method: Newton on the dual with a backtracking (Armijo) line search, from a warm start. Small eps
 // needs continuation (a cold start at tiny eps fails): solve_entropic walks a geometric path from a
 // safe cold-start eps down to the target, with a secant predictor in eps (y(eps) = y* + eps x' + o(eps),
