@@ -11,8 +11,11 @@
 //           violated join W; no violator outside W -> this pass is the certificate.
 //
 // Rounding bound rho_i on the computed lambda_i (u = 2^-53, gamma_k = k u / (1 - k u)).
-//   The stored x is fl(sum_s p_s k_s) with p normalised in floating point; the exact hull point
-//   x~ = sum_s (p_s / sum p) k_s is within dx = 2 gamma_{m+2} max_{s in S} ||k_s|| of it (m = |S|).
+//   The stored x is N / W with N = sum_s p_s k_s and W = sum_s p_s both summed with compensation (Dot2 /
+//   Sum2, solvers/compensated_dot.hpp); the exact hull point x~ = sum_s (p_s / W) k_s is within
+//   dx = (4u + 4 gamma_{m+2}^2) max_{s in S} ||k_s|| (1 + 8u) of it (m = |S|; assemble_point). Until
+//   session 39 the sums were plain, dx = 2 gamma_{m+2} max ||k_s||: for a corral of 128 keys 65 times
+//   larger, which alone kept the linear certificate from proving faces of 128 keys at gaps ~1e-7.
 //   The stored r = fl(q - x) is within u ||r|| of q - x. A dot product of length d has error at most
 //   gamma_d sum_j |a_j b_j| <= gamma_d ||a|| ||b|| (any summation order, so gemv / gemm / blocked).
 //   Hence with l_i = fl(fl(<x, r>) - fl(<k_i, r>)) and lambda~_i = <x~ - k_i, q - x~>:
@@ -40,6 +43,7 @@
 
 #include "core/error.hpp"
 #include "core/finite.hpp"
+#include "solvers/compensated_dot.hpp"
 #include "solvers/gram_inverse_bound.hpp"
 #include "solvers/key_dots.hpp"
 #include "solvers/min_norm_point.hpp"
@@ -363,21 +367,43 @@ void survivor_pass(const Eigen::Ref<const Matrix>& keys, const std::vector<Query
   }
 }
 
-// x = fl(sum_s p_s k_s) from the corral weights; returns dx (see the header comment).
+// x = N / W from the corral weights, N = sum_s p_s k_s and W = sum_s p_s each summed with compensation
+// (two_product / two_sum per term, coordinates side by side); returns dx (header comment). Derivation:
+// |N^_j - N_j| <= u |N_j| + 2 gamma_{m+2}^2 sum_s p_s |k_sj| (Dot2 and its last rounding), the same for W
+// (all terms positive: relative e_W = u + 2 gamma_{m+2}^2), and x_j = fl(N^_j / W^) adds u |x_j|; so
+// ||x - x~|| <= (1 + 4 e_W) ((3u + 2 gamma^2) ||x~|| + 2 gamma^2 max_s ||k_s||) <= dx, using ||x~|| <= max_s ||k_s||.
 double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
   const auto& corral = st.mnp.corral();
   const auto& w = st.mnp.weights();
-  st.x = Vector::Zero(keys.cols());
-  double max_norm = 0;
+  const Index d = keys.cols();
+  Vector hi = Vector::Zero(d), lo = Vector::Zero(d);
+  double w_hi = 0, w_lo = 0, max_norm = 0;
   for (std::size_t s = 0; s < corral.size(); ++s) {
     const Index key = st.wset[static_cast<std::size_t>(corral[s])];
-    st.x += w[s] * keys.row(key).transpose();
+    const double ws = w[s];
+    const double* k = keys.row(key).data();
+    for (Index j = 0; j < d; ++j) {
+      const double h = ws * k[j];
+      const double r = std::fma(ws, k[j], -h);  // ws k_j = h + r exactly (no underflow)
+      const double sum = hi[j] + h;             // two_sum(hi_j, h)
+      const double z = sum - hi[j];
+      lo[j] += (hi[j] - (sum - z)) + (h - z) + r;
+      hi[j] = sum;
+    }
+    const double sum = w_hi + ws;
+    const double z = sum - w_hi;
+    w_lo += (w_hi - (sum - z)) + (ws - z);
+    w_hi = sum;
     max_norm = std::max(max_norm, keys.row(key).norm());
   }
+  const double total = w_hi + w_lo;
+  st.x = (hi + lo) / total;
   st.r = st.q - st.x;
-  // Relative rounding of the sum, plus the subnormal error of each of its products (see underflow_floor).
+  // The compensated bound, plus the subnormal error of each product's low part (see underflow_floor).
   const double c = static_cast<double>(corral.size()) + 2.0;
-  return 2.0 * rounding_gamma(c) * max_norm + c * std::sqrt(static_cast<double>(keys.cols())) * std::numeric_limits<double>::denorm_min();
+  return (4.0 * kUnitRoundoff + 2.0 * compensated_dot_error_factor(static_cast<Index>(corral.size()) + 1)) * max_norm *
+             (1.0 + 8.0 * kUnitRoundoff) +
+         2.0 * c * std::sqrt(static_cast<double>(d)) * std::numeric_limits<double>::denorm_min();
 }
 
 void add_to_working_set(const Eigen::Ref<const Matrix>& keys, QueryState& st, Index key) {
