@@ -1036,7 +1036,8 @@ Vector face_weights(const Eigen::Ref<const Matrix>& keys, const QueryState& st, 
 // inverse argument where that fails), with
 //   ||G - G^||_F <= e_G := (2u' + u'^2 + gamma_{d}) ||D^||_F^2   (u' = u / (1 - u): rounding of the
 //   differences D^ and of the products).
-//   |g_s - fl(<d^_s, r>)| <= ||d^_s|| (u' (||r|| + e_r) + e_r + gamma_d ||r||), e_r = u ||r|| (1 + u) + dx.
+//   |g_s - g^_s| <= ||d^_s|| (u' (||r|| + e_r) + e_r + c_d ||r||) + u |g^_s|, e_r = u ||r|| (1 + u) + dx,
+//   g^_s a compensated dot (c_d = compensated_dot_error_factor(d), ~2 (d u)^2; gamma_d before session 39).
 // Every bound is inflated by (1 + 64 u) for the rounding of its own evaluation. When any condition
 // fails (duplicates or affinely dependent keys outside C whose multiplier is 0 up to rounding, a
 // near-singular G, a weight not proven positive) the Frank-Wolfe certificate is used as before.
@@ -1080,9 +1081,17 @@ LinearCertificate linear_certificate(const Eigen::Ref<const Matrix>& keys, const
     // g and its rounding.
     const double rn = pr.rnorm;
     const double e_r = kUnitRoundoff * rn * (1.0 + kUnitRoundoff) + pr.dx;
-    const Vector g = diff.transpose() * st.r;
-    const double g_err =
-        (std::sqrt(dfro2) * (up * (rn + e_r) + e_r + rounding_gamma(static_cast<double>(d)) * rn) + std::sqrt(static_cast<double>(m)) * tiny) * inflate;
+    // g_s = <d^_s, r> as compensated dots: |g_s - <d^_s, r>| <= u |g_s| + c_d ||d^_s|| ||r|| (Dot2 and its
+    // last rounding, c_d = compensated_dot_error_factor(d)) instead of gamma_d ||d^_s|| ||r||: with dx
+    // this term set the bound on g, and through eta every bar of the linear certificate.
+    Vector g(m);
+    for (Index s = 0; s < m; ++s) {
+      const DoubleDouble dot = compensated_dot(diff.col(s).data(), st.r.data(), d);
+      g[s] = dot.hi + dot.lo;
+    }
+    const double g_err = (std::sqrt(dfro2) * (up * (rn + e_r) + e_r + compensated_dot_error_factor(d) * rn) +
+                          kUnitRoundoff * g.norm() + 2.0 * std::sqrt(static_cast<double>(m)) * tiny) *
+                         inflate;
     const double gnorm = (g.norm() + g_err) * inflate;
     const double beta_bound = ginv * gnorm * inflate;  // ||beta||_2 >= |beta_s|
     eta = std::sqrt(ginv) * gnorm * inflate;
