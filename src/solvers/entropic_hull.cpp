@@ -139,8 +139,9 @@ constexpr double kCompensatedWindow = 64.0;
 // Compensated mode: the logits that carry weight (kCompensatedWindow) are recomputed as compensated dots
 // (Dot2, solvers/compensated_dot.hpp) plus <k_i, y_lo>, and differenced as unevaluated pairs, so each is
 // within
-//   (2 c_d ||y|| + 2 (sqrt(d) + 2) u ||y_lo||) ||k||max / eps + 3 u |a_i - a_t| + 8 u
-// (c_d = compensated_dot_error_factor(d); the last term covers exp and the ln of the sum) of its exact value.
+//   (2 c_d ||y|| + 2 (sqrt(d) + 2) u ||y_lo||) ||k||max / eps + 4 u |a_i - a_t| + 8 u
+// (c_d = compensated_dot_error_factor(d); the last two terms cover the differencing, ln m_u, exp and the ln of
+// the sum) of its exact value.
 //
 // Rounding level of grad D (grad_noise): the sums (gradient_sum_rounding) plus the logit rounding da_i
 // carried into x = K^T p: it moves x by <= sum_i p_i da_i ||k_i - x|| <= sum_i p_i da_i (||k_i - c|| + ||c - x||).
