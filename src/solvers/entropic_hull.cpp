@@ -120,6 +120,59 @@ double gradient_sum_rounding(const Problem& pb, const Vector& y) {
          n * kSmallestNormal * pb.key_max;  // the weights set to 0 (evaluate)
 }
 
+// Compensated mode: the weights' sum and x = K^T p over the recomputed keys (those with weight) summed with
+// two_sum / two_product, the others (weights below e^-64 of the largest) plainly.
+double compensated_weight_sum(const Vector& t, const std::vector<std::pair<Index, double>>& recomputed) {
+  std::vector<char> own(static_cast<std::size_t>(t.size()), 0);
+  double hi = 0, lo = 0;
+  for (const auto& [i, rounding] : recomputed) {
+    own[static_cast<std::size_t>(i)] = 1;
+    const double v = t[i], sum = hi + v, z = sum - hi;
+    lo += (hi - (sum - z)) + (v - z);
+    hi = sum;
+  }
+  double rest = 0;
+  for (Index i = 0; i < t.size(); ++i)
+    if (!own[static_cast<std::size_t>(i)]) rest += t[i];
+  return hi + (lo + rest);
+}
+
+Vector compensated_point(const Problem& pb, const Vector& p, const std::vector<std::pair<Index, double>>& recomputed) {
+  const Index d = pb.d();
+  Vector hi = Vector::Zero(d), lo = Vector::Zero(d), rest = Vector::Zero(d);
+  std::vector<char> own(static_cast<std::size_t>(pb.n()), 0);
+  for (const auto& [i, rounding] : recomputed) {
+    own[static_cast<std::size_t>(i)] = 1;
+    const double w = p[i];
+    const double* k = pb.keys.row(i).data();
+    for (Index j = 0; j < d; ++j) {
+      const double h = w * k[j], r = std::fma(w, k[j], -h);
+      const double sum = hi[j] + h, z = sum - hi[j];
+      lo[j] += (hi[j] - (sum - z)) + (h - z) + r;
+      hi[j] = sum;
+    }
+  }
+  for (Index i = 0; i < pb.n(); ++i)
+    if (!own[static_cast<std::size_t>(i)] && p[i] != 0) rest += p[i] * pb.keys.row(i).transpose();
+  return hi + (lo + rest);
+}
+
+// Rounding level of grad D = x - q - (y + y_lo) in compensated mode, the logits taken as exact: the weights
+// p_i = fl(t_i / sum) (relative 2u with the compensated sum's own u + 2 gamma_{n+1}^2), x summed with
+// compensation over the recomputed keys (u ||x|| + 2 gamma^2 max ||k||; Dot2 as in compensated_dot.hpp), the
+// others plainly (gamma_n times their total weight times max ||k||), the weights set to 0 (n DBL_MIN
+// max ||k||), and the three subtractions (2u (||x|| + ||q|| + ||y||)).
+double compensated_sum_rounding(const Problem& pb, const Eval& e, const std::vector<std::pair<Index, double>>& recomputed) {
+  double own_weight = 0;
+  for (const auto& [i, rounding] : recomputed) own_weight += e.p[i];
+  const double n = static_cast<double>(pb.n());
+  const double rest_weight = std::max(0.0, 1.0 - own_weight) + rounding_gamma(n);
+  const double c = compensated_dot_error_factor(pb.n() + 1);
+  return ((4 * kUnitRoundoff + 4 * c) * pb.key_max + kUnitRoundoff * e.x.norm() + rounding_gamma(n) * rest_weight * pb.key_max +
+          2 * kUnitRoundoff * (e.x.norm() + pb.q.norm() + e.y.norm()) + n * kSmallestNormal * pb.key_max) *
+         (1 + 16 * kUnitRoundoff);
+}
+
 // In compensated mode, the logits within this many nats (plus twice their plain rounding) of the largest
 // are recomputed with compensated dots; the others carry weights below e^-64 ~ 1.6e-28 of the largest,
 // and their plain rounding enters the gradient's rounding level with that weight.
@@ -190,7 +243,8 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
   const double shift = logit.maxCoeff();  // 0 in plain mode; the compensated correction otherwise
   // One exponential per key: t_i = exp(a_i - a_t - shift) gives the LSE's sum and, divided by it, p_i.
   e.p = (logit.array() - shift).exp();
-  const double sum = e.p.sum();
+  double sum = e.p.sum();
+  if (compensated) sum = compensated_weight_sum(e.p, recomputed);
   const double log_sum = shift + std::log(sum);
   logit.array() -= log_sum;  // now ln p_i
   // Weights below the smallest normal double are set to 0: at small eps most keys' weights underflow to
@@ -200,7 +254,11 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
   // (it holds the term 1).
   e.p /= sum;
   e.p = (e.p.array() < kSmallestNormal).select(0.0, e.p);
-  e.x.noalias() = pb.keys.transpose() * e.p;
+  if (compensated) {
+    e.x = compensated_point(pb, e.p, recomputed);
+  } else {
+    e.x.noalias() = pb.keys.transpose() * e.p;
+  }
   e.grad = e.x - pb.q - y;
   if (compensated) e.grad -= e.y_lo;
   e.grad_norm = e.grad.norm();
@@ -226,7 +284,7 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
       if (!own[static_cast<std::size_t>(i)]) rest += e.p[i] * (pb.dist_to_centre[i] + centre_to_x);
     carried += plain * rest;
   }
-  e.grad_noise = gradient_sum_rounding(pb, y) + carried;
+  e.grad_noise = (compensated ? compensated_sum_rounding(pb, e, recomputed) : gradient_sum_rounding(pb, y)) + carried;
   return e;
 }
 
@@ -438,6 +496,22 @@ NewtonResult newton(const Problem& pb, double eps, Eval e, double tol, const Ent
   return c;
 }
 
+// A converged solve whose tail is not comparable (its error bar, y_error (max ||k_i - c|| + R_c)/eps, is
+// too wide against |ln m_out| ~ Delta/eps: a small Delta needs y_error below the target tol * scale): Newton
+// goes on from the same point in compensated mode down to that mode's rounding floor (target 0: the floor
+// test of newton_steps ends it). The polished solve replaces `solved` when it converged and its error bar
+// is smaller; otherwise `solved` stays as it was.
+constexpr int kPolishIterations = 30;
+
+void polish(const Problem& pb, double eps, const Eval& from, const EntropicOptions& options, EntropicSolve& solved) {
+  EntropicOptions limited = options;
+  limited.max_newton_iterations = kPolishIterations;
+  NewtonResult c = newton_steps(pb, eps, evaluate(pb, eps, from.y, from.y_lo, true), 0.0, limited);
+  if (!c.ok) return;
+  EntropicSolve polished = finish(pb, eps, c.e, solved.iterations + c.iterations, true, std::string(), options);
+  if (polished.log_tail_error < solved.log_tail_error) solved = std::move(polished);
+}
+
 // R max(R, ||q - c||) (entropic_cold_start_eps).
 double cold_start_eps(const Problem& pb) {
   const double far = (pb.q - pb.centre).norm();
@@ -494,8 +568,10 @@ void run_path(const Problem& pb, const std::vector<double>& targets_desc, const 
     pending_iterations += r.iterations;
     compensated = r.e.compensated;
     if (is_target) {
-      out[order[static_cast<std::size_t>(pt.target)]] =
-          finish(pb, pt.eps, r.e, pending_iterations, r.ok, std::move(r.message), options);
+      EntropicSolve solved = finish(pb, pt.eps, r.e, pending_iterations, r.ok, std::move(r.message), options);
+      if (r.ok && !options.face.empty() && !tail_comparable(solved, options.max_log_tail_error))
+        polish(pb, pt.eps, r.e, options, solved);
+      out[order[static_cast<std::size_t>(pt.target)]] = std::move(solved);
       pending_iterations = 0;
     }
     y_prev2 = std::move(y_prev);
