@@ -25,19 +25,36 @@ struct DoubleDouble {
   double lo = 0;
 };
 
+/// two_sum: a + b = sum + error exactly, sum = fl(a + b) (Knuth; no branch, no overflow assumed).
+inline double two_sum(double a, double b, double& error) {
+  const double sum = a + b;
+  const double z = sum - a;
+  error = (a - (sum - z)) + (b - z);
+  return sum;
+}
+
+/// One step of a compensated sum: hi + lo += a (hi renewed by two_sum, its error into lo).
+inline void compensated_add(double& hi, double& lo, double a) {
+  double error = 0;
+  hi = two_sum(hi, a, error);
+  lo += error;
+}
+
+/// One step of a compensated dot product: hi + lo += a b (two_product by a fused multiply-add: a b = h + r
+/// exactly unless it underflows; then two_sum of hi and h).
+inline void compensated_add_product(double& hi, double& lo, double a, double b) {
+  const double h = a * b;
+  const double r = std::fma(a, b, -h);
+  double error = 0;
+  hi = two_sum(hi, h, error);
+  lo += error + r;
+}
+
 /// Dot2 of a (length k, unit stride) and b: hi + lo within compensated_dot_error_factor(k) sum |a_j b_j|.
 inline DoubleDouble compensated_dot(const double* a, const double* b, Index k) {
-  double hi = 0, lo = 0;
-  for (Index j = 0; j < k; ++j) {
-    const double h = a[j] * b[j];
-    const double r = std::fma(a[j], b[j], -h);  // two_product: a b = h + r exactly
-    const double s = hi + h;                    // two_sum(hi, h): hi + h = s + t exactly
-    const double z = s - hi;
-    const double t = (hi - (s - z)) + (h - z);
-    hi = s;
-    lo += t + r;
-  }
-  return {hi, lo};
+  DoubleDouble out;
+  for (Index j = 0; j < k; ++j) compensated_add_product(out.hi, out.lo, a[j], b[j]);
+  return out;
 }
 
 /// 2 gamma_{k+1}^2 of the Dot2 bound above.

@@ -127,9 +127,7 @@ double compensated_weight_sum(const Vector& t, const std::vector<std::pair<Index
   double hi = 0, lo = 0;
   for (const auto& [i, rounding] : recomputed) {
     own[static_cast<std::size_t>(i)] = 1;
-    const double v = t[i], sum = hi + v, z = sum - hi;
-    lo += (hi - (sum - z)) + (v - z);
-    hi = sum;
+    compensated_add(hi, lo, t[i]);
   }
   double rest = 0;
   for (Index i = 0; i < t.size(); ++i)
@@ -145,12 +143,7 @@ Vector compensated_point(const Problem& pb, const Vector& p, const std::vector<s
     own[static_cast<std::size_t>(i)] = 1;
     const double w = p[i];
     const double* k = pb.keys.row(i).data();
-    for (Index j = 0; j < d; ++j) {
-      const double h = w * k[j], r = std::fma(w, k[j], -h);
-      const double sum = hi[j] + h, z = sum - hi[j];
-      lo[j] += (hi[j] - (sum - z)) + (h - z) + r;
-      hi[j] = sum;
-    }
+    for (Index j = 0; j < d; ++j) compensated_add_product(hi[j], lo[j], w, k[j]);
   }
   for (Index i = 0; i < pb.n(); ++i)
     if (!own[static_cast<std::size_t>(i)] && p[i] != 0) rest += p[i] * pb.keys.row(i).transpose();
@@ -399,13 +392,7 @@ constexpr double kChordMinHessianCost = 8.0;  // reuse only when n_kept d >= thi
 Eval step_to(const Problem& pb, double eps, const Eval& e, double t, const Vector& step) {
   if (!e.compensated) return evaluate(pb, eps, e.y + t * step, Vector(), false);
   Vector hi(e.y.size()), lo(e.y.size());
-  for (Index j = 0; j < e.y.size(); ++j) {
-    const double add = t * step[j] + e.y_lo[j];
-    const double sum = e.y[j] + add;  // two_sum(y_j, add)
-    const double z = sum - e.y[j];
-    hi[j] = sum;
-    lo[j] = (e.y[j] - (sum - z)) + (add - z);
-  }
+  for (Index j = 0; j < e.y.size(); ++j) hi[j] = two_sum(e.y[j], t * step[j] + e.y_lo[j], lo[j]);
   return evaluate(pb, eps, hi, lo, true);
 }
 

@@ -382,18 +382,8 @@ double assemble_point(const Eigen::Ref<const Matrix>& keys, QueryState& st) {
     const Index key = st.wset[static_cast<std::size_t>(corral[s])];
     const double ws = w[s];
     const double* k = keys.row(key).data();
-    for (Index j = 0; j < d; ++j) {
-      const double h = ws * k[j];
-      const double r = std::fma(ws, k[j], -h);  // ws k_j = h + r exactly (no underflow)
-      const double sum = hi[j] + h;             // two_sum(hi_j, h)
-      const double z = sum - hi[j];
-      lo[j] += (hi[j] - (sum - z)) + (h - z) + r;
-      hi[j] = sum;
-    }
-    const double sum = w_hi + ws;
-    const double z = sum - w_hi;
-    w_lo += (w_hi - (sum - z)) + (ws - z);
-    w_hi = sum;
+    for (Index j = 0; j < d; ++j) compensated_add_product(hi[j], lo[j], ws, k[j]);
+    compensated_add(w_hi, w_lo, ws);
     max_norm = std::max(max_norm, keys.row(key).norm());
   }
   const double total = w_hi + w_lo;
