@@ -120,27 +120,30 @@ double gradient_sum_rounding(const Problem& pb, const Vector& y) {
          n * kSmallestNormal * pb.key_max;  // the weights set to 0 (evaluate)
 }
 
-// Compensated mode: the weights' sum and x = K^T p over the recomputed keys (those with weight) summed with
-// two_sum / two_product, the others (weights below e^-64 of the largest) plainly.
-double compensated_weight_sum(const Vector& t, const std::vector<std::pair<Index, double>>& recomputed) {
-  std::vector<char> own(static_cast<std::size_t>(t.size()), 0);
+// Compensated mode: the keys whose logits were recomputed (those with weight), with their logit rounding,
+// and the same set as a mask over the keys (built once per evaluation).
+struct RecomputedKeys {
+  std::vector<std::pair<Index, double>> keys;
+  std::vector<char> mask;
+};
+
+// Compensated mode: the weights' sum and x = K^T p over the recomputed keys summed with two_sum /
+// two_product, the others (weights below e^-64 of the largest) plainly.
+double compensated_weight_sum(const Vector& t, const RecomputedKeys& recomputed) {
+  const std::vector<char>& own = recomputed.mask;
   double hi = 0, lo = 0;
-  for (const auto& [i, rounding] : recomputed) {
-    own[static_cast<std::size_t>(i)] = 1;
-    compensated_add(hi, lo, t[i]);
-  }
+  for (const auto& [i, rounding] : recomputed.keys) compensated_add(hi, lo, t[i]);
   double rest = 0;
   for (Index i = 0; i < t.size(); ++i)
     if (!own[static_cast<std::size_t>(i)]) rest += t[i];
   return hi + (lo + rest);
 }
 
-Vector compensated_point(const Problem& pb, const Vector& p, const std::vector<std::pair<Index, double>>& recomputed) {
+Vector compensated_point(const Problem& pb, const Vector& p, const RecomputedKeys& recomputed) {
   const Index d = pb.d();
   Vector hi = Vector::Zero(d), lo = Vector::Zero(d), rest = Vector::Zero(d);
-  std::vector<char> own(static_cast<std::size_t>(pb.n()), 0);
-  for (const auto& [i, rounding] : recomputed) {
-    own[static_cast<std::size_t>(i)] = 1;
+  const std::vector<char>& own = recomputed.mask;
+  for (const auto& [i, rounding] : recomputed.keys) {
     const double w = p[i];
     const double* k = pb.keys.row(i).data();
     for (Index j = 0; j < d; ++j) compensated_add_product(hi[j], lo[j], w, k[j]);
@@ -155,9 +158,9 @@ Vector compensated_point(const Problem& pb, const Vector& p, const std::vector<s
 // compensation over the recomputed keys (u ||x|| + 2 gamma^2 max ||k||; Dot2 as in compensated_dot.hpp), the
 // others plainly (gamma_n times their total weight times max ||k||), the weights set to 0 (n DBL_MIN
 // max ||k||), and the three subtractions (2u (||x|| + ||q|| + ||y||)).
-double compensated_sum_rounding(const Problem& pb, const Eval& e, const std::vector<std::pair<Index, double>>& recomputed) {
+double compensated_sum_rounding(const Problem& pb, const Eval& e, const RecomputedKeys& recomputed) {
   double own_weight = 0;
-  for (const auto& [i, rounding] : recomputed) own_weight += e.p[i];
+  for (const auto& [i, rounding] : recomputed.keys) own_weight += e.p[i];
   const double n = static_cast<double>(pb.n());
   const double rest_weight = std::max(0.0, 1.0 - own_weight) + rounding_gamma(n);
   const double c = compensated_dot_error_factor(pb.n() + 1);
@@ -210,9 +213,9 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
     logit = -(logit.array() - reference_dot) / eps;
   if (pb.distinct.merged) logit += pb.log_multiplicity;  // m_u copies of key u
   const double plain = plain_logit_rounding(pb, y, eps);
-  // compensated mode: the keys whose logits were recomputed, with their rounding
-  std::vector<std::pair<Index, double>> recomputed;
+  RecomputedKeys recomputed;
   if (compensated) {
+    recomputed.mask.assign(static_cast<std::size_t>(n), 0);
     const double lowest = logit.maxCoeff() - kCompensatedWindow - 2 * plain;
     const double pair_rounding =
         2 * compensated_dot_error_factor(pb.d()) * pb.key_max * y.norm() / eps + 2 * plain_logit_rounding(pb, e.y_lo, eps) +
@@ -229,7 +232,8 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
       const DoubleDouble dot = pair_dot(i);
       logit[i] = -((dot.hi - ref.hi) + (dot.lo - ref.lo)) / eps;
       if (pb.distinct.merged) logit[i] += pb.log_multiplicity[i];
-      recomputed.emplace_back(i, pair_rounding + 4 * kUnitRoundoff * std::abs(logit[i]));
+      recomputed.keys.emplace_back(i, pair_rounding + 4 * kUnitRoundoff * std::abs(logit[i]));
+      recomputed.mask[static_cast<std::size_t>(i)] = 1;
     }
     reference_dot = ref.hi + ref.lo;
   }
@@ -267,14 +271,11 @@ Eval evaluate(const Problem& pb, double eps, const Vector& y, const Vector& y_lo
   if (!compensated) {
     carried = plain * (e.p.dot(pb.dist_to_centre) + centre_to_x);
   } else {
-    std::vector<char> own(static_cast<std::size_t>(n), 0);
-    for (const auto& [i, rounding] : recomputed) {
-      own[static_cast<std::size_t>(i)] = 1;
+    for (const auto& [i, rounding] : recomputed.keys)
       carried += 2 * e.p[i] * rounding * (pb.keys.row(i) - e.x.transpose()).norm();
-    }
     double rest = 0;
     for (Index i = 0; i < n; ++i)
-      if (!own[static_cast<std::size_t>(i)]) rest += e.p[i] * (pb.dist_to_centre[i] + centre_to_x);
+      if (!recomputed.mask[static_cast<std::size_t>(i)]) rest += e.p[i] * (pb.dist_to_centre[i] + centre_to_x);
     carried += plain * rest;
   }
   e.grad_noise = (compensated ? compensated_sum_rounding(pb, e, recomputed) : gradient_sum_rounding(pb, y)) + carried;
